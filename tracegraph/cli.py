@@ -64,7 +64,8 @@ def handle_errors(fn: Callable) -> Callable:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # soft_wrap: long paths in messages stay on one line so they can be copied; tables still fit the width.
+    return Console(highlight=False, soft_wrap=True)
 
 
 def emit(ctx: Ctx, data: Any, render: Callable[[Any], None]) -> None:

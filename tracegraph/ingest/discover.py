@@ -28,6 +28,8 @@ class Limits:
     """Largest total unpacked size of one archive."""
     max_archive_members: int = 100_000
     """Most members unpacked from one archive."""
+    max_archive_depth: int = 3
+    """Most archives nested inside one another (an archive that contains itself would never end)."""
     max_steps: int = 20_000
     """Most steps kept per run (later steps are dropped and the run is flagged)."""
     observation_chars: int = 4000
@@ -38,6 +40,8 @@ class Limits:
 class Unit:
     parser: Parser
     path: Path
+    archive: Path | None = None
+    """The archive the unit was unpacked from (its path is then inside a temp folder)."""
 
 
 @dataclass
@@ -45,10 +49,21 @@ class Discovery:
     units: list[Unit] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     temp_dirs: list[Path] = field(default_factory=list)
+    archives: dict[Path, Path] = field(default_factory=dict)
+    """Folder holding an unpacked archive's top level → that archive."""
 
     def cleanup(self) -> None:
         for d in self.temp_dirs:
             shutil.rmtree(d, ignore_errors=True)
+
+    def display_path(self, path: Path | str) -> str:
+        """`path` as the user knows it: a file unpacked from an archive reads `archive.tar.gz!/member/path`."""
+        path = Path(path)
+        for members, archive in self.archives.items():
+            if path.is_relative_to(members):
+                inner = path.relative_to(members).as_posix()
+                return self.display_path(archive) + ("" if inner == "." else f"!/{inner}")
+        return str(path)
 
 
 def is_archive(path: Path) -> bool:
@@ -66,37 +81,59 @@ def discover(paths: list[Path], *, format: str | None = None, limits: Limits | N
         if not root.exists():
             found.errors.append(IngestError(root, "no such file or folder"))
             continue
-        for unit in _walk(root, root.resolve(), parsers, found, limits, seen):
-            found.units.append(unit)
+        try:
+            found.units += _walk(root, root.resolve(), parsers, found, limits, seen)
+        except RecursionError:
+            found.errors.append(IngestError(root, "folders nested too deeply to walk"))
     return found
 
 
-def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limits: Limits,
-          seen: set[Path]) -> Iterator[Unit]:
-    real = path.resolve()
+_DETECT_ERRORS = (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+                  RecursionError)
+"""What a parser's detect() may raise on a file it does not understand: the file is simply not claimed."""
+
+
+def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limits: Limits, seen: set[Path],
+          archive: Path | None = None, depth: int = 0) -> Iterator[Unit]:
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11/3.12
+        found.errors.append(IngestError(path, "symlink loop; not followed"))
+        return
+    if path.is_symlink() and not real.is_relative_to(root):
+        return  # never follow a link out of the tree the user named (checked before `seen`: it may be a root too)
     if real in seen:
         return
     seen.add(real)
-    if path.is_symlink() and not real.is_relative_to(root):
-        return  # never follow a link out of the tree the user named
+    if not path.is_dir() and not path.is_file():
+        return  # a fifo, socket or device: reading it could block forever
     if is_archive(path):
+        if depth >= limits.max_archive_depth:
+            found.errors.append(IngestError(path, f"archive nested more than {limits.max_archive_depth} deep; "
+                                                  "not unpacked"))
+            return
         try:
-            extracted = _extract(path, limits)
+            extracted, members = _extract(path, limits)
         except IngestError as exc:
             found.errors.append(exc)
             return
         found.temp_dirs.append(extracted)
-        yield from _walk(extracted, extracted.resolve(), parsers, found, limits, seen)
+        found.archives[members] = path
+        yield from _walk(extracted, extracted.resolve(), parsers, found, limits, seen, path, depth + 1)
         return
     for parser in parsers:
         try:
             claimed = parser.detect(path)
-        except (OSError, UnicodeDecodeError, ValueError):
+        except _DETECT_ERRORS:
             claimed = False
         if claimed:
-            yield Unit(parser, path)
+            escape = _link_out_of(path, root) if path.is_dir() else None
+            if escape is not None:
+                found.errors.append(IngestError(path, f"{escape} links outside {root}; the run is not read"))
+                return
+            yield Unit(parser, path, archive)
             return
-    if path.is_dir() and not path.is_symlink() or path.is_dir() and real.is_relative_to(root):
+    if path.is_dir():
         try:
             children = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError as exc:
@@ -105,31 +142,61 @@ def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limit
         for entry in children:
             if entry.name in SKIP_DIRS or entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 continue
-            yield from _walk(Path(entry.path), root, parsers, found, limits, seen)
+            yield from _walk(Path(entry.path), root, parsers, found, limits, seen, archive, depth)
 
 
-def _extract(archive: Path, limits: Limits) -> Path:
-    """Unpack into a fresh temp folder, refusing absolute paths, `..`, links and oversize content."""
+def _link_out_of(unit: Path, root: Path) -> str | None:
+    """The first symlink inside a run folder whose target lies outside `root` (a parser would read through it)."""
+    for folder, dirs, files in os.walk(unit):
+        for name in dirs + files:
+            entry = Path(folder) / name
+            if not entry.is_symlink():
+                continue
+            try:
+                target = entry.resolve()
+            except (OSError, RuntimeError):
+                return f"{entry.relative_to(unit)} (a symlink loop)"
+            if not target.is_relative_to(root):
+                return f"{entry.relative_to(unit)} → {target}"
+    return None
+
+
+def _extract(archive: Path, limits: Limits) -> tuple[Path, Path]:
+    """Unpack into a fresh temp folder, refusing absolute paths, `..`, links and oversize content.
+
+    Returns the temp folder and the folder holding the archive's top level. An archive whose top level is one
+    folder keeps it; any other is unpacked into a folder named after the archive, so its run gets that name.
+    """
     target = Path(tempfile.mkdtemp(prefix="tracegraph-archive-"))
-    name = archive.name.lower()
     try:
-        if name.endswith(".zip"):
+        if archive.name.lower().endswith(".zip"):
             _extract_zip(archive, target, limits)
         else:
             _extract_tar(archive, target, limits)
+        top = list(target.iterdir())
+        if len(top) == 1 and top[0].is_dir():
+            return target, target
+        inner = target / _archive_stem(archive.name)
+        staging = Path(tempfile.mkdtemp(dir=target))
+        for child in top:
+            child.rename(staging / child.name)
+        staging.rename(inner)
+        return target, inner
     except IngestError:
         shutil.rmtree(target, ignore_errors=True)
         raise
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise IngestError(archive, f"unreadable archive ({exc.__class__.__name__}: {exc})") from None
-    # Name the unpacked folder after the archive so run names stay recognisable.
-    inner = target / name.split(".")[0]
-    inner.mkdir(exist_ok=True)
-    for child in list(target.iterdir()):
-        if child != inner:
-            child.rename(inner / child.name)
-    return target
+
+
+def _archive_stem(name: str) -> str:
+    """`install-windows-3.11__sVtnj8d.tar.gz` → `install-windows-3.11__sVtnj8d` (case and inner dots kept)."""
+    lowered = name.lower()
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if lowered.endswith(suffix):
+            return name[: -len(suffix)] or "archive"
+    return name
 
 
 def _safe_member(archive: Path, member_name: str, target: Path) -> Path:

@@ -1,15 +1,179 @@
-"""Data-quality gate over each ingest batch (placeholder until the great-expectations suite lands)."""
+"""Data-quality gate: a great-expectations suite over each ingest batch's step table, violations mapped to runs.
+
+The step table has one row per step (run_id, k, timestamp, whether the call got a result, tool, outcome, ...), plus
+one row per node that names a step the run does not have, and one row for a run without steps, so run-level
+expectations still see it. great-expectations decides pass or fail; the rows it returns as unexpected name the runs.
+
+Timestamp tolerance: within a run, a step may be up to TIMESTAMP_SLACK_MS earlier than the latest step before it.
+Calls that never got a result are exempt when they close the run: Harbor's ATIF lists such calls last with the time
+they were issued (often minutes before the steps above them), so their order says nothing about the data.
+"""
 
 from __future__ import annotations
 
-from tracegraph.schema import RunTrace
+import functools
+import math
+from collections import Counter
+from typing import Any
+
+from tracegraph.schema import Outcome, RunTrace
+
+TIMESTAMP_SLACK_MS = 1000
+"""How far a step's timestamp may fall behind the latest earlier step's (sources with whole-second clocks)."""
+
+COLUMNS = ("run_id", "k", "position", "timestamp_ms", "ts_back_ms", "answered", "observations", "tool", "outcome",
+           "step_count", "n_steps", "unattached")
+
+# Each expectation's meta holds the one-line issue it raises, formatted with the first offending row of a run
+# (the row's run_id, k and the expectation's own columns), and whether further rows are counted in the issue.
+_ISSUE, _PER_ROW = "issue", "per_row"
 
 
 def check_batch(traces: list[RunTrace]) -> dict[str, list[str]]:
-    """Run id → the expectations its steps violate."""
+    """Run id → the expectations its steps violate (empty when the whole batch passes)."""
+    if not traces:
+        return {}
+    import pandas as pd
+
+    batch_definition, suite = _suite()
+    table = pd.DataFrame.from_records(step_rows(traces), columns=COLUMNS)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": table})
+    result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+    if result.success:
+        return {}
+    failed = set()
     out: dict[str, list[str]] = {}
-    for t in traces:
-        ks = [s.k for s in t.steps]
-        if ks != list(range(1, len(ks) + 1)):
-            out.setdefault(t.run_id, []).append("step ordinals are not 1..N")
+    for res in result.results:
+        error = _raised(res.exception_info)
+        if error is not None:
+            # Not any run's fault, but no run of the batch was checked: say so on each (--strict refuses them).
+            problem = f"quality check {res.expectation_config.type} could not run: {error}"
+            for trace in traces:
+                out.setdefault(trace.run_id, []).append(problem)
+        elif not res.success:
+            failed.add(res.expectation_config.meta[_ISSUE])
+    # Only a failing expectation pays for its unexpected rows: it runs again over the same batch.
+    for expectation in suite.expectations:
+        if expectation.meta[_ISSUE] not in failed:
+            continue
+        res = batch.validate(expectation, result_format={"result_format": "COMPLETE",
+                                                         "unexpected_index_column_names": ["run_id", "k"]})
+        rows = res.result.get("unexpected_index_list") or []
+        if not rows:  # failed without naming rows: no run can be cleared
+            rows = [{"run_id": t.run_id} for t in traces]
+        per_run = Counter(row["run_id"] for row in rows)
+        for row in rows:  # the first offending row of each run describes the issue
+            run_id = row["run_id"]
+            if per_run[run_id] == 0:
+                continue
+            issue = expectation.meta[_ISSUE].format_map(_Fields(row))
+            more = per_run[run_id] - 1
+            out.setdefault(run_id, []).append(issue + (f" (+{more} more)" if more and expectation.meta[_PER_ROW]
+                                                       else ""))
+            per_run[run_id] = 0
     return out
+
+
+def _raised(info: dict | None) -> str | None:
+    """The first line of the error an expectation raised, if it did. great-expectations 1.x keys the error by the
+    metric that failed ({metric id: {raised_exception, exception_message, ...}}); older results hold it flat."""
+    if not info:
+        return None
+    for entry in (info, *info.values()):
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            return (str(entry.get("exception_message") or "unknown error").splitlines() or ["unknown error"])[0]
+    return None
+
+
+def step_rows(traces: list[RunTrace]) -> list[tuple]:
+    """The step table's rows, in COLUMNS order (see the module docstring)."""
+    rows: list[tuple] = []
+    for t in traces:
+        run_id, steps = t.run_id, t.steps
+        outcome = str(t.run.outcome)
+        step_count, n_steps = t.run.step_count, len(steps)
+        obs_count = Counter(o.k for o in t.observations)
+        answered_ks = {o.k for o in t.observations if o.size > 0}
+        answered = [s.k in answered_ks for s in steps]
+        last_answered = max((i for i, a in enumerate(answered) if a), default=-1)
+        latest: int | None = None
+        for i, s in enumerate(steps):
+            back = None
+            ts = s.timestamp_ms
+            if ts is not None and i <= last_answered:  # an unanswered tail is exempt (module docstring)
+                back = 0 if latest is None else max(0, latest - ts)
+                latest = ts if latest is None else max(latest, ts)
+            rows.append((run_id, s.k, i + 1, ts, back, answered[i], obs_count.get(s.k, 0), s.tool or "", outcome,
+                         step_count, n_steps, None))
+        unattached = _unattached(t)
+        for what in unattached:
+            rows.append((run_id, None, None, None, None, None, None, None, outcome, step_count, n_steps, what))
+        if not steps and not unattached:
+            rows.append((run_id, None, None, None, None, None, None, None, outcome, step_count, n_steps, None))
+    return rows
+
+
+def _unattached(t: RunTrace) -> list[str]:
+    """Nodes and edges of the run that name a step number the run does not have."""
+    ks = {s.k for s in t.steps}
+    out = [f"observation of step {o.k}" for o in t.observations if o.k not in ks]
+    out += [f"tool call of step {c.k}" for c in t.tool_calls if c.k not in ks]
+    out += [f"state delta of step {d.k}" for d in t.deltas if d.k not in ks]
+    out += [f"dependency {d.src_k}→{d.dst_k}" for d in t.dependencies if d.src_k not in ks or d.dst_k not in ks]
+    out += [f"repeat {r.src_k}→{r.dst_k}" for r in t.repeats if r.src_k not in ks or r.dst_k not in ks]
+    out += [f"stage {st.ordinal} (steps {st.start_k}–{st.end_k})" for st in t.stages
+            if st.start_k not in ks or st.end_k not in ks]
+    return out
+
+
+@functools.cache
+def _suite():
+    """The batch definition and expectation suite, built once per process (importing great-expectations takes seconds)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # its tqdm bars would write to stderr
+    asset = context.data_sources.add_pandas("tracegraph-ingest").add_dataframe_asset("steps")
+    batch_definition = asset.add_batch_definition_whole_dataframe("ingest-batch")
+    checks = [
+        (gxe.ExpectCompoundColumnsToBeUnique(column_list=["run_id", "k"], ignore_row_if="any_value_is_missing"),
+         "step ordinal {k} occurs more than once", False),
+        (gxe.ExpectColumnPairValuesToBeEqual(column_A="k", column_B="position"),
+         "step ordinals are not 1..N: step {position} is numbered {k}", True),
+        (gxe.ExpectColumnValuesToBeBetween(column="ts_back_ms", min_value=0, max_value=TIMESTAMP_SLACK_MS),
+         "timestamps go backwards: step {k} is {ts_back_s} s earlier than a step before it", True),
+        (gxe.ExpectColumnValuesToBeNull(column="unattached"), "{unattached} is not attached to a step", True),
+        (gxe.ExpectColumnValuesToBeBetween(column="observations", min_value=0, max_value=1),
+         "step {k} has {observations} observations", True),
+        (gxe.ExpectColumnValuesToBeInSet(column="outcome", value_set=[o.value for o in Outcome]),
+         "outcome {outcome!r} is not one of " + "/".join(o.value for o in Outcome), False),
+        (gxe.ExpectColumnValuesToMatchRegex(column="tool", regex=r"\S"), "step {k} has an empty tool name", True),
+        (gxe.ExpectColumnPairValuesToBeEqual(column_A="step_count", column_B="n_steps"),
+         "step_count is {step_count} but the run has {n_steps} steps", False),
+    ]
+    for expectation, issue, per_row in checks:
+        expectation.meta = {_ISSUE: issue, _PER_ROW: per_row}
+    suite = gx.ExpectationSuite(name="tracegraph-step-table", expectations=[e for e, _, _ in checks])
+    return batch_definition, suite
+
+
+class _Fields(dict):
+    """Row values for an issue template: whole numbers without `.0`, and `ts_back_s` in seconds."""
+
+    def __init__(self, row: dict) -> None:
+        super().__init__((key, _plain(value)) for key, value in row.items())
+        if isinstance(self.get("ts_back_ms"), int):
+            self["ts_back_s"] = f"{self['ts_back_ms'] / 1000:.1f}"
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()  # numpy scalar
+    if isinstance(value, float):
+        return None if math.isnan(value) else int(value) if value.is_integer() else value
+    return value
