@@ -52,7 +52,8 @@ def hash_text(*parts: str) -> str:
     return h.hexdigest()
 
 
-def _clip(text: str | None, limit: int) -> str | None:
+def clip_text(text: str | None, limit: int) -> str | None:
+    """The text cut to `limit` characters, saying how many more there were."""
     if text is None:
         return None
     return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} more chars]"
@@ -80,6 +81,7 @@ class TraceBuilder:
         self.test_files: dict[str, list[str]] = {}
         self.observation_full: dict[int, str] = {}
         self._written: set[str] = set()
+        self._test_ids: set[str] = set()
 
     def set(self, **fields: Any) -> None:
         """Set Run properties (outcome, model, task_id, tokens, ...); None values are ignored."""
@@ -114,16 +116,16 @@ class TraceBuilder:
         sid = f"{self.run_id}#{k}"
         base_cwd = cwd or self.cwd
         self.steps.append(Step(
-            id=sid, run_id=self.run_id, k=k, tool=tool, action=_clip(action, THOUGHT_LIMIT) or "",
-            command=_clip(command, THOUGHT_LIMIT), call_id=call_id, thought=_clip(thought, THOUGHT_LIMIT),
-            observation=_clip(observation, SUMMARY_LIMIT), observation_size=len(observation), is_error=bool(is_error),
-            exit_code=exit_code, timestamp_ms=timestamp_ms, role=role,
-            is_noop=is_noop, intent=_clip(intent, 500),
+            id=sid, run_id=self.run_id, k=k, tool=tool, action=clip_text(action, THOUGHT_LIMIT) or "",
+            command=clip_text(command, THOUGHT_LIMIT), call_id=call_id, thought=clip_text(thought, THOUGHT_LIMIT),
+            observation=clip_text(observation, SUMMARY_LIMIT), observation_size=len(observation),
+            is_error=bool(is_error), exit_code=exit_code, timestamp_ms=timestamp_ms, role=role,
+            is_noop=is_noop, intent=clip_text(intent, 500),
         ))
         self.calls.append(ToolCall(id=f"{sid}/call", run_id=self.run_id, k=k, name=tool, call_id=call_id,
                                    arguments_json=json.dumps(args, ensure_ascii=False, default=str)[:20000]))
         self.observations.append(Observation(
-            id=f"{sid}/obs", run_id=self.run_id, k=k, content=_clip(observation, self.observation_limit) or "",
+            id=f"{sid}/obs", run_id=self.run_id, k=k, content=clip_text(observation, self.observation_limit) or "",
             size=len(observation), truncated=len(observation) > self.observation_limit, is_error=bool(is_error)))
         self.observation_full[k] = observation
         cmd_cwd = _cd_target(command) if command else None
@@ -143,10 +145,11 @@ class TraceBuilder:
     def add_test(self, name: str, status: str, message: str | None = None, files: list[str] | None = None) -> None:
         """Record one verifier check; `files` are paths it checks."""
         tid = f"{self.run_id}/test/{name}"
-        if any(t.id == tid for t in self.tests):
+        if tid in self._test_ids:
             return
+        self._test_ids.add(tid)
         self.tests.append(TestCase(id=tid, run_id=self.run_id, name=name, status=status,
-                                   message=_clip(message, 2000)))
+                                   message=clip_text(message, 2000)))
         if files:
             self.test_files[name] = sorted(set(files))
 
@@ -156,7 +159,7 @@ class TraceBuilder:
         fields.setdefault("outcome", Outcome.unknown)
         for key in ("verifier_output", "task_text", "final_message"):
             if fields.get(key):
-                fields[key] = _clip(fields[key], 4000 if key != "final_message" else 2000)
+                fields[key] = clip_text(fields[key], 4000 if key != "final_message" else 2000)
         run = Run(id=self.run_id, run_id=self.run_id, name=self.name, framework=self.framework, source=self.source,
                   fidelity=self.fidelity, content_hash=self.content_hash, step_count=len(self.steps), **fields)
         task = Task(id=run.task_id, name=run.task_id) if run.task_id else None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from tracegraph.errors import QueryError, SchemaVersionError, StoreError
 from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements
+
+# neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
+# prints it to stderr, which turned "server down" into two lines. Configured logging still receives it.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 class Neo4jStore:

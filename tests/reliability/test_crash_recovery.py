@@ -1,0 +1,119 @@
+"""kill -9 of tracegraph or of its embedded server mid-ingest, then a re-run: a complete graph, no partial run."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.conftest import (
+    assert_no_partial_runs, clean_counts, error_lines, graph_counts, make_copies, start_tracegraph, stop_server,
+    tracegraph, wait_for_loaded_batch,
+)
+from tests.support import FIXTURES
+from tracegraph.store import open_store
+
+COPIES = 60
+"""60 copies of who-and-when: 900 runs, about 18,000 steps, several write batches."""
+
+
+def _server_pid(parent: int) -> int:
+    """The embedded redis-server the tracegraph process `parent` started (its child)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"redis-server" in cmdline:
+            return int(stat.parent.name)
+    pytest.fail(f"no redis-server child of {parent}")
+
+
+@pytest.mark.long
+def test_kill_9_mid_ingest_then_rerun_completes(tmp_path):
+    runs = make_copies(tmp_path / "runs", COPIES)
+    store_dir = tmp_path / "store"
+    proc = start_tracegraph("--store", str(store_dir), "ingest", str(runs))
+    try:
+        wait_for_loaded_batch(store_dir, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
+
+        # The killed process's server is adopted; runs it left half-written are swept as the store opens.
+        with open_store(str(store_dir)) as store:
+            loaded = assert_no_partial_runs(store)
+        assert 0 < loaded < COPIES * 15, loaded
+
+        done = tracegraph("--store", str(store_dir), "ingest", str(runs))
+        assert done.returncode == 0, done.stderr
+        with open_store(str(store_dir)) as store:
+            assert assert_no_partial_runs(store) == COPIES * 15
+            assert graph_counts(store) == clean_counts([runs], tmp_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stop_server(store_dir)
+
+
+@pytest.mark.long
+def test_embedded_server_killed_mid_ingest_is_one_line_error_and_rerun_completes(tmp_path):
+    runs = make_copies(tmp_path / "runs", COPIES)
+    store_dir = tmp_path / "store"
+    proc = start_tracegraph("--store", str(store_dir), "ingest", str(runs))
+    try:
+        wait_for_loaded_batch(store_dir, proc)
+        os.kill(_server_pid(proc.pid), signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode != 0
+        lines = error_lines(stderr)
+        assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+        assert "stopped answering" in lines[0] and "run the command again" in lines[0]
+
+        done = tracegraph("--store", str(store_dir), "ingest", str(runs))
+        assert done.returncode == 0, done.stderr
+        with open_store(str(store_dir)) as store:
+            assert assert_no_partial_runs(store) == COPIES * 15
+            assert graph_counts(store) == clean_counts([runs], tmp_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stop_server(store_dir)
+
+
+def test_run_cut_off_while_its_old_copy_was_deleted_is_swept(tmp_path):
+    """A re-ingest killed between deleting a run's old steps and writing the new ones leaves no 'loaded' husk."""
+    from tracegraph.ingest import ingest_paths
+    from tracegraph.ingest.who_and_when import WhoAndWhenParser
+    from tracegraph.store.plan import write_runs_plan
+    from tracegraph.tree import build_tree
+
+    source = FIXTURES / "who-and-when" / "hand-crafted" / "1.json"
+    with open_store(str(tmp_path / "store")) as store:
+        ingest_paths([source], store)
+        trace = build_tree(next(WhoAndWhenParser().parse(source)))
+        plan = write_runs_plan([trace])
+        store.execute(plan[:4])  # marked, then Stage, Step and ToolCall nodes deleted: the process dies here
+    with open_store(str(tmp_path / "store")) as store:
+        assert store.query("MATCH (r:Run) RETURN count(r) AS c") == [{"c": 0}]
+        assert assert_no_partial_runs(store) == 0
+        ingest_paths([source], store)
+        assert assert_no_partial_runs(store) == 1
+
+
+def test_reingest_is_idempotent_across_formats(store):
+    """Loading the same runs again replaces them: the same counts, every run once."""
+    from tracegraph.ingest import ingest_paths
+
+    paths = [FIXTURES / name for name in ("who-and-when", "mini-swe-agent", "openhands", "swe-agent")]
+    paths.append(FIXTURES / "harbor-atif" / "dna-assembly__BC7CeVz")
+    first = ingest_paths(paths, store)
+    assert not first.errors
+    before = graph_counts(store)
+    second = ingest_paths(paths, store)
+    assert [r.run_id for r in second.runs] == [r.run_id for r in first.runs]
+    assert graph_counts(store) == before
+    assert assert_no_partial_runs(store) == len(first.runs)
