@@ -15,7 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.pipeline import ingest_paths, parse_units
+from tracegraph.ingest.pipeline import ingest_paths
+from tracegraph.ingest.prepare import parse_units
 from tracegraph.ingest.quality import check_batch
 from tracegraph.ingest.redact import redact_trace
 from tracegraph.store import open_store

@@ -24,11 +24,13 @@ def register(cli: click.Group) -> None:
 @click.option("--max-steps", type=int, default=20000, show_default=True, help="Most steps kept per run.")
 @click.option("--observation-chars", type=int, default=4000, show_default=True,
               help="Characters of each tool result kept (full size is recorded).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes parsing runs while the store writes [default: one per core; 0 parses in-process].")
 @output_options
 @pass_ctx
 @handle_errors
 def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact: bool, strict: bool,
-           max_file_mb: int, max_steps: int, observation_chars: int) -> None:
+           max_file_mb: int, max_steps: int, observation_chars: int, workers: int | None) -> None:
     """Find runs below PATHS (folders or archives), parse them and load them into the store.
 
     Example: tracegraph ingest ../shared/fixtures/harbor-atif
@@ -46,7 +48,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
             bar.update(task, completed=done, total=total, description=f"ingesting {name}")
 
         report = ingest_paths(list(paths), store, format=format_name, redact=not no_redact, strict=strict,
-                              limits=limits, progress=progress)
+                              limits=limits, progress=progress, workers=workers)
     data = report.model_dump() | {"steps": report.steps, "redactions": report.redactions}
 
     def render(_: object) -> None:

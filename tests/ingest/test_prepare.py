@@ -1,0 +1,32 @@
+"""Preparing runs in worker processes gives exactly what preparing them in-process gives, errors included."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.support import FIXTURES
+from tracegraph.ingest.discover import Limits, discover
+from tracegraph.ingest.prepare import PARALLEL_MIN_UNITS, prepare_units
+
+
+def _prepared(units, workers):
+    errors = []
+    runs = [(trace.run_id, summary.model_dump(), [n.model_dump() for n in trace.nodes()],
+             sorted((e.src, e.dst, e.type.value, sorted(e.props.items())) for e in trace.edges()))
+            for trace, summary in prepare_units(units, Limits(), errors, workers=workers)]
+    return runs, [e.model_dump() for e in errors]
+
+
+def test_workers_prepare_every_fixture_run_exactly_as_in_process(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "fixtures", symlinks=True)
+    broken = tmp_path / "fixtures" / "harbor-atif" / "dna-assembly__BC7CeVz" / "agent" / "trajectory.json"
+    broken.write_text('{"steps": [')  # one bad run among the others: reported the same way by both
+    units = discover([tmp_path / "fixtures"]).units
+    assert len(units) >= PARALLEL_MIN_UNITS
+    in_process, in_process_errors = _prepared(units, workers=0)
+    in_workers, in_workers_errors = _prepared(units, workers=2)
+    assert [run_id for run_id, *_ in in_workers] == [run_id for run_id, *_ in in_process]
+    assert in_workers == in_process
+    assert in_workers_errors == in_process_errors
+    assert [e["path"] for e in in_process_errors] == [str(broken)]
+    assert sum(summary["steps"] for _, summary, *_ in in_process) > 1000
