@@ -16,6 +16,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
+from tracegraph.ingest.terminal import decode_json_line
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
@@ -120,7 +121,7 @@ def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | 
             if not raw.strip():
                 continue
             try:
-                at, kind, text = json.loads(raw)
+                at, kind, text = decode_json_line(raw)
             except (json.JSONDecodeError, ValueError, TypeError):
                 dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
                 continue
@@ -128,9 +129,11 @@ def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | 
                 continue  # "i" is what was typed, not what the agent printed
             # Events split the output at arbitrary points: lines are rebuilt across them.
             pending += text
-            *complete, pending = pending.split("\n")
             stamp = int((start + at) * 1000) if isinstance(start, (int, float)) else None
-            lines.extend((line.rstrip("\r"), stamp) for line in complete)
+            if "\n" in text:  # else nothing completes a line, and pending never holds a newline
+                *complete, pending = pending.split("\n")
+                for line in complete:
+                    lines.append((line.rstrip("\r"), stamp))
         if pending:
             lines.append((pending, stamp))
     width = header.get("width")

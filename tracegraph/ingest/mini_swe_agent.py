@@ -27,6 +27,9 @@ _STEP_HEADER = re.compile(r"^mini-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", r
 _USER_LINE = re.compile(r"^User:[ \t]*$", re.MULTILINE)
 # What closes an observation in the log: the rule before the next query, the trajectory save, a shell prompt.
 _OBSERVATION_END = re.compile(r"^(?:─{40,}|Saved trajectory to |[\w.-]+@[\w.-]+:\S*[#$] ?$)", re.MULTILINE)
+# The command line that started the agent. `mini(?<!\wmini)` is `\bmini` with the literal first, so the engine
+# jumps between occurrences of "mini" instead of trying every position of a long log.
+_MODEL_OPTION = re.compile(r"mini(?<!\wmini) (?:.* )?(?:-m|--model) (\S+)")
 _SPINNER = re.compile(r"[\u2800-\u28ff] Waiting for the LM to respond\.*")
 # LiteLLM logs (with tracebacks) from another thread land anywhere in the output, mostly inside observations.
 _LOG_NOISE = re.compile(
@@ -224,7 +227,7 @@ def parse_mini_trial(trial: Path) -> RunTrace:
         _add_bash_step(builder, "bash", {"command": step.command}, step.thought, step.observation,
                        _returncode(step.observation), timestamp_ms=started.get(step.number))
     version = re.search(r"This is mini-swe-agent version ([\w.+-]+?)\.?[ \t]*$", text, re.MULTILINE)
-    model = re.search(r"\bmini (?:.* )?(?:-m|--model) (\S+)", text)
+    model = _MODEL_OPTION.search(text)
     builder.set(agent=f"mini-swe-agent {version.group(1)}" if version else "mini-swe-agent",
                 model=model.group(1).strip("'\"") if model else None)
     if builder.steps:
@@ -243,7 +246,9 @@ def _log_text(trial: Path, cast: Cast | None = None) -> str:
 
 def logged_steps(text: str) -> list[LoggedStep]:
     """The executed actions in mini-SWE-agent's terminal output, each with the observation printed after it."""
-    text = _LOG_NOISE.sub("", _SPINNER.sub("", text))
+    text = _SPINNER.sub("", text)
+    if " - LiteLLM" in text:  # the pattern starts at a line start, which the engine cannot skip ahead to
+        text = _LOG_NOISE.sub("", text)
     headers = list(_STEP_HEADER.finditer(text))
     steps = []
     for i, header in enumerate(headers):

@@ -31,6 +31,8 @@ _NOOPS = {":", "true"}
 
 def strip_heredocs(command: str) -> tuple[str, list[str]]:
     """Remove heredoc bodies from a command; return the command and the bodies."""
+    if "<<" not in command:
+        return command, []  # every heredoc starts with <<; a long script without one is returned as it is
     lines = command.split("\n")
     out: list[str] = []
     bodies: list[str] = []

@@ -19,13 +19,17 @@ from tracegraph.ingest.harbor_outcome import paths_in, read_json
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
+# The escape is factored out of the alternatives so the regex engine skips ahead to each ESC instead of trying
+# every alternative at every character.
 _ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, line clears
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
-    r"|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>78]"
+    r"\x1b(?:"
+    r"\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, line clears
+    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
+    r"|[()][0-9A-Za-z]|[@-Z\\-_=>78])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PROMPT = re.compile(r"^[\w.-]+@[\w.-]+:[^\n]*[#$] ?$")
+_DECODER = json.JSONDecoder()
 # terminal-bench appends this to each command it must wait for; it is harness plumbing, not the command.
 _HARNESS_WAIT = "; tmux wait -S done"
 # failure_mode values that mean the harness, not the agent, kept a trial from being graded.
@@ -54,12 +58,30 @@ class Cast(NamedTuple):
 def terminal_text(raw: str) -> str:
     """What a screen showed for raw terminal output: escape codes dropped, carriage-return overwrites applied."""
     text = _CONTROL.sub("", _ANSI.sub("", raw))
-    lines = []
-    for line in text.split("\n"):
-        # A carriage return lets the next write overwrite the line (spinners, progress bars): keep the last one.
-        parts = [p for p in line.split("\r") if p]
-        lines.append(parts[-1] if parts else "")
-    return "\n".join(lines)
+    if "\r" not in text:
+        return text
+    return "\n".join([_last_write(line) if "\r" in line else line for line in text.split("\n")])
+
+
+def _last_write(line: str) -> str:
+    # A carriage return lets the next write overwrite the line (spinners, progress bars): keep the last one that
+    # wrote something. Trailing returns (CRLF line ends) wrote nothing.
+    return line.rstrip("\r").rpartition("\r")[2]
+
+
+def decode_json_line(line: str) -> Any:
+    """json.loads(line) for one line of a recording, without json.loads's per-call overhead in the usual case.
+
+    A line holding one JSON value with nothing but whitespace after it is decoded directly; every other line
+    (leading whitespace, extra data, broken JSON) goes through json.loads, so the same lines decode or raise.
+    """
+    try:
+        value, end = _DECODER.raw_decode(line)
+    except json.JSONDecodeError:
+        return json.loads(line)
+    if end != len(line) and line[end:].strip(" \t\n\r"):
+        return json.loads(line)
+    return value
 
 
 def read_cast(path: Path) -> Cast:
@@ -77,7 +99,7 @@ def read_cast(path: Path) -> Cast:
         if not line.strip():
             continue
         try:
-            t, kind, data = json.loads(line)
+            t, kind, data = decode_json_line(line)
             t = float(t)
         except (json.JSONDecodeError, ValueError, TypeError):
             if number == len(lines):

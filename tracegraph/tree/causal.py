@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections import Counter
 
 from tracegraph.schema import DeltaOp, Dependency, Repeat, RunTrace, Step
 from tracegraph.tree.activity import BUILDING, Act, Activity
@@ -21,25 +23,66 @@ _CHECKS = {Act.test, Act.run_own, Act.probe}
 
 SIMILARITY_CHARS = 600
 """Characters of each action compared: difflib is quadratic, and retries differ (or not) near the start."""
+_SPACES = re.compile(r"\s+")
+_NUMBERS = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=64)
 def normalized_action(action: str) -> str:
-    """Action text with whitespace and numbers folded, so retries that differ trivially compare equal."""
-    text = re.sub(r"\s+", " ", action[:4 * SIMILARITY_CHARS].strip())
-    return re.sub(r"\d+", "0", text)[:SIMILARITY_CHARS]
+    """Action text with whitespace and numbers folded, so retries that differ trivially compare equal.
+
+    Cached: each step's action is compared with the one before it and the one after it.
+    """
+    text = _SPACES.sub(" ", action[:4 * SIMILARITY_CHARS].strip())
+    return _NUMBERS.sub("0", text)[:SIMILARITY_CHARS]
 
 
+@functools.lru_cache(maxsize=256)
 def similarity(a: str, b: str) -> float:
-    """How alike two actions are, 0..1, after normalisation (cheap bounds first: runs have thousands of steps)."""
+    """How alike two actions are, 0..1: difflib's ratio of the normalised texts, rounded to 3 places.
+
+    A pair that an upper bound puts under REPEAT_SIMILARITY gets 0.0 without the quadratic ratio (runs have
+    thousands of steps). Cached: a consecutive pair is compared for REPEATS and again, when the earlier step
+    failed, for retries.
+    """
     a, b = normalized_action(a), normalized_action(b)
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < REPEAT_SIMILARITY or matcher.quick_ratio() < REPEAT_SIMILARITY:
+    # Each bound is the ratio of a count of characters that difflib's matching blocks cannot exceed, cheapest
+    # first: the shorter length (difflib's real_quick_ratio), the characters in common whatever their order
+    # (quick_ratio, counted in C), and the longest common subsequence (the blocks are one). The LCS bound is
+    # rounded as the result is, since the caller compares the rounded value; most pairs fail one of them.
+    if _ratio(min(len(a), len(b)), a, b) < REPEAT_SIMILARITY:
         return 0.0
-    return round(matcher.ratio(), 3)
+    if _ratio((Counter(a) & Counter(b)).total(), a, b) < REPEAT_SIMILARITY:
+        return 0.0
+    if round(_ratio(_common_subsequence_length(a, b), a, b), 3) < REPEAT_SIMILARITY:
+        return 0.0
+    return round(difflib.SequenceMatcher(None, a, b, autojunk=False).ratio(), 3)
+
+
+def _ratio(matches: int, a: str, b: str) -> float:
+    """difflib's ratio for `matches` matched characters (the same float expression, so bounds compare alike)."""
+    return 2.0 * matches / (len(a) + len(b))
+
+
+def _common_subsequence_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence of two strings.
+
+    Bit-parallel (Hyyrö 2004): `row` holds one bit per character of `b`, and its cleared bits count the LCS so
+    far; each character of `a` costs a few integer operations instead of a row of the quadratic table.
+    """
+    positions: dict[str, int] = {}
+    for j, ch in enumerate(b):
+        positions[ch] = positions.get(ch, 0) | 1 << j
+    width = (1 << len(b)) - 1
+    row = width
+    for ch in a:
+        matched = row & positions.get(ch, 0)
+        row = ((row + matched) | (row - matched)) & width
+    return len(b) - row.bit_count()
 
 
 def _same_action(a: Step, b: Step) -> float:

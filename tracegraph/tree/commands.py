@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-import shlex
 
-from tracegraph.ingest.shell import strip_heredocs
+from tracegraph.ingest.shell import shell_tokens, strip_heredocs
 from tracegraph.tree.activity import CHANGING, Act, Activity, Workspace, as_intent, is_test_path
 
 _INSTALLERS = {"pip", "pip3", "apt", "apt-get", "yum", "dnf", "apk", "npm", "yarn", "pnpm", "conda", "mamba",
@@ -67,35 +66,35 @@ _CODE_PROBES = re.compile(r"\bsocket\.|urlopen\(|requests\.(?:get|post|head)\(|h
 
 
 MAX_COMMAND_CHARS = 8000
-"""Characters of a command line read (shlex is slow on huge inline scripts; ingest clips commands earlier)."""
+"""Characters of a command line read (a bound on huge inline scripts; ingest clips commands earlier)."""
 _SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "|&", ";;"}
+_QUOTED_OR_NEWLINE = re.compile(r"""\\.|'[^']*'?|"(?:[^"\\]|\\.?)*"?|\n""", re.DOTALL)
+"""A backslash escape, a quoted span (to its closing quote or the end of the text), or a bare newline."""
 
 
 def _newlines_to_separators(text: str) -> str:
     """Turn newlines outside quotes into `;`, keeping multi-line quoted code (python -c "...") in one word."""
-    out: list[str] = []
-    quote: str | None = None
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and quote != "'" and i + 1 < len(text):
-            out.append(" " if text[i + 1] == "\n" and quote is None else text[i:i + 2])
-            i += 2
-            continue
-        if quote:
-            quote = None if c == quote else quote
-        elif c in "'\"":
-            quote = c
-        elif c == "\n":
-            c = " ; "
-        out.append(c)
-        i += 1
-    return "".join(out)
+    if "\n" not in text:
+        return text
+    return _QUOTED_OR_NEWLINE.sub(_separator_for, text)
+
+
+def _separator_for(span: re.Match[str]) -> str:
+    # Quoted spans and escapes stay as they are; only a newline outside quotes ends a command, and an escaped
+    # newline outside quotes only continues the line.
+    text = span.group()
+    if text == "\n":
+        return " ; "
+    return " " if text == "\\\n" else text
 
 
 def split_commands(command: str) -> list[tuple[list[str], bool]]:
     """Simple commands of a shell line as (words, run in the background with `&`), heredoc bodies removed."""
     text, _ = strip_heredocs(command)
+    return _split_without_heredocs(text)
+
+
+def _split_without_heredocs(text: str) -> list[tuple[list[str], bool]]:
     text = text[:MAX_COMMAND_CHARS]
     # Stored commands may be cut mid-quote (ingest clips long ones): closing the quote keeps the words readable.
     for attempt in (text, text + '"', text + "'"):
@@ -107,11 +106,9 @@ def split_commands(command: str) -> list[tuple[list[str], bool]]:
 
 
 def _lex(text: str) -> list[tuple[list[str], bool]]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
     commands: list[tuple[list[str], bool]] = []
     current: list[str] = []
-    for tok in lexer:
+    for tok in shell_tokens(text):
         if tok in _SEPARATORS:
             if current:
                 commands.append((current, tok == "&"))
@@ -298,9 +295,9 @@ def shell_activities(command: str, ws: Workspace, background: bool = False) -> l
 
     `background`: the tool was told to keep the command running (Claude Code's run_in_background).
     """
-    _, bodies = strip_heredocs(command)
+    text, bodies = strip_heredocs(command)
     acts: list[Activity] = []
-    commands = split_commands(command)
+    commands = _split_without_heredocs(text)
     for i, (simple, bg) in enumerate(commands):
         background_cmd = bg or (background and i == len(commands) - 1)
         if simple[0] == "command" and simple[1:2] in (["-v"], ["-V"]):
