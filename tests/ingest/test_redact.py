@@ -64,9 +64,11 @@ CASES: dict[str, list[tuple[str, str]]] = {
                       ("c.ServerApp.password = 'argon2:$argon2id$v=19$m=10240'", f"c.ServerApp.password = '{M}'")],
     "secret-assigned": [("[database]\nuser = app\npassword = pāssw0rd_with_ūnicōde\n",
                          f"[database]\nuser = app\npassword = {M}\n"),
-                        ("GET /login?user=bob&password=hunter22&next=/", f"GET /login?user=bob&password={M}&next=/")],
+                        ("GET /login?user=bob&password=hunter22&next=/", f"GET /login?user=bob&password={M}&next=/"),
+                        ("ssh-keygen -f key passphrase=hunter22", f"ssh-keygen -f key passphrase={M}")],
     "secret-yaml": [("spring:\n  datasource:\n    username: app\n    password: s3cr3t-Pa55\n",
-                     f"spring:\n  datasource:\n    username: app\n    password: {M}\n")],
+                     f"spring:\n  datasource:\n    username: app\n    password: {M}\n"),
+                    ("tls:\n  PASSPHRASE: hunter22x\n", f"tls:\n  PASSPHRASE: {M}\n")],
 }
 
 ORDINARY = [

@@ -34,7 +34,7 @@ _DOTTED_NAME = re.compile(r"[A-Za-z_]\w{0,30}(?:\.[A-Za-z_]\w{0,30})+")
 _YAML_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?\w*")
 _SECRET_NAME = r"(?:API_KEY|APIKEY|SECRET|TOKEN|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS)"
 _SECRET_KEY = r"(?:password|passwd|passphrase|secret|client_?secret|api_?key|access_?token|auth_?token)"
-_SECRET_HINTS = ("passw", "secret", "api_key", "apikey", "access_token", "accesstoken", "auth_token", "authtoken")
+_SECRET_HINTS = ("passw", "passphrase", "secret", "api_key", "apikey", "access_token", "accesstoken", "auth_token", "authtoken")
 # Values stop at white space, quotes, separators and backslashes (JSON escapes: `KEY=a\nOTHER_KEY=b`).
 _VALUE_CHARS = r"[^\s\"'&;\\]"
 
@@ -183,12 +183,17 @@ def _apply(rule: Rule, text: str, lowered: str | None) -> tuple[str, int]:
 def redact_trace(trace: RunTrace) -> int:
     """Mask secrets in every stored text of the run, in place; returns the number of redactions."""
     total = 0
+    # The same text is often stored twice (a short observation on its step and its Observation, a command as the
+    # step's action and command): each copy counts, but is scanned once.
+    redacted: dict[str, tuple[str | None, int]] = {}
 
     def fix(obj, field: str) -> None:
         nonlocal total
         value = getattr(obj, field)
         if isinstance(value, str) and value:
-            new, n = redact_text(value)
+            if value not in redacted:
+                redacted[value] = redact_text(value)
+            new, n = redacted[value]
             if n:
                 setattr(obj, field, new)
                 total += n
