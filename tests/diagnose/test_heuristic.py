@@ -7,8 +7,10 @@ import pytest
 from tests.support import FIXTURES, gold_records
 from tracegraph.diagnose import diagnose_run, failed_run_ids
 from tracegraph.diagnose.heuristic import diagnose_trace
+from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph.ingest import ingest_paths
 from tracegraph.ingest.discover import discover
+from tracegraph.replay.diagnosis import stored_diagnosis
 from tracegraph.tree import build_tree
 
 HARBOR = FIXTURES / "harbor-atif"
@@ -80,6 +82,15 @@ def test_writeback_replaces_the_old_result(store):
     roles = store.query("MATCH (:Diagnosis)-[l:LABELS]->(s:Step) RETURN l.role AS role, count(s) AS n ORDER BY role")
     expected = {"chain": len(first.chain_ks), "incorrect": len(first.incorrect_ks), "unuseful": len(first.unuseful_ks)}
     assert {r["role"]: r["n"] for r in roles} == {k: v for k, v in expected.items() if v}
+
+
+def test_a_stored_diagnosis_reads_back_as_the_result_that_was_written(store):
+    ingest_paths([HARBOR / "headless-terminal__bemYu3W"], store)
+    run_id = failed_run_ids(store)[0]
+    written = diagnose_run(store, run_id)
+    written.notes = ["a remark the method made"]
+    write_diagnosis(store, written)
+    assert stored_diagnosis(store, run_id) == written
 
 
 @pytest.mark.parametrize("fmt", ["harbor-atif"])

@@ -48,15 +48,20 @@ def test_kill_9_mid_ingest_then_rerun_completes(tmp_path):
             loaded = assert_no_partial_runs(store)
         assert 0 < loaded < COPIES * 15, loaded
 
-        done = tracegraph("--store", str(store_dir), "ingest", str(runs))
-        assert done.returncode == 0, done.stderr
-        with open_store(str(store_dir)) as store:
-            assert assert_no_partial_runs(store) == COPIES * 15
-            assert graph_counts(store) == clean_counts([runs], tmp_path)
+        assert_rerun_completes(store_dir, runs, tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()
         stop_server(store_dir)
+
+
+def assert_rerun_completes(store_dir, runs, tmp_path):
+    """Running the same ingest again leaves every run loaded once and the graph a clean ingest would build."""
+    done = tracegraph("--store", str(store_dir), "ingest", str(runs))
+    assert done.returncode == 0, done.stderr
+    with open_store(str(store_dir)) as store:
+        assert assert_no_partial_runs(store) == COPIES * 15
+        assert graph_counts(store) == clean_counts([runs], tmp_path)
 
 
 @pytest.mark.long
@@ -73,11 +78,7 @@ def test_embedded_server_killed_mid_ingest_is_one_line_error_and_rerun_completes
         assert len(lines) == 1 and lines[0].startswith("error: "), stderr
         assert "stopped answering" in lines[0] and "run the command again" in lines[0]
 
-        done = tracegraph("--store", str(store_dir), "ingest", str(runs))
-        assert done.returncode == 0, done.stderr
-        with open_store(str(store_dir)) as store:
-            assert assert_no_partial_runs(store) == COPIES * 15
-            assert graph_counts(store) == clean_counts([runs], tmp_path)
+        assert_rerun_completes(store_dir, runs, tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import json
+from typing import Any, Self
 
-from tracegraph.schema import Category, StageLabel
+from pydantic import BaseModel, Field
+
+from tracegraph.schema.nodes import DiagnosisVerdict
 
 
 class Evidence(BaseModel):
@@ -23,36 +26,20 @@ class Candidate(BaseModel):
     reasons: list[str] = []
 
 
-class DiagnosisResult(BaseModel):
-    """Failure onset localization for one run."""
+class DiagnosisResult(DiagnosisVerdict):
+    """Failure onset localization for one run: the verdict, and the evidence and candidates behind it."""
 
-    model_config = ConfigDict(use_attribute_docstrings=True)
-
-    run_id: str
-    method: str
-    """heuristic / llm / hybrid."""
-    onset_k: int | None = None
-    """Earliest error-critical step; None when the failure is not the agent's fault."""
-    onset_stage: StageLabel | None = None
-    """Stage label of the onset step."""
-    category: Category
-    """One of the eight categories of the annotation protocol."""
-    confidence: float = 0.0
-    """Score of the chosen onset (0..1)."""
-    incorrect_ks: list[int] = []
-    """Steps judged incorrect (wrong state change or false claim acted upon)."""
-    unuseful_ks: list[int] = []
-    """Steps that did not advance the task (repeats, loops, dead ends)."""
-    chain_ks: list[int] = []
-    """Onset then the steps that propagated its error, in order."""
-    reasoning: str = ""
-    """Short explanation citing step numbers."""
     evidence: list[Evidence] = []
     candidates: list[Candidate] = Field(default_factory=list)
     """Top onset candidates, best first."""
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    cost_usd: float | None = None
-    model: str | None = None
-    notes: list[str] = []
-    """Method remarks, e.g. a budget that ran out."""
+
+    @classmethod
+    def from_properties(cls, props: dict[str, Any]) -> Self:
+        """Read back from a Diagnosis node's properties: JSON columns parsed, nulls left to the defaults."""
+        fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
+        for name in ("chain_ks", "incorrect_ks", "unuseful_ks", "notes"):
+            if isinstance(fields.get(name), str):  # lists that came back as JSON text
+                fields[name] = json.loads(fields[name])
+        fields["evidence"] = json.loads(props.get("evidence_json") or "[]")
+        fields["candidates"] = json.loads(props.get("candidates_json") or "[]")
+        return cls(**fields)

@@ -7,6 +7,7 @@ import time
 
 from tracegraph.diagnose.result import DiagnosisResult
 from tracegraph.schema import Diagnosis, Edge, RelType
+from tracegraph.schema.nodes import DiagnosisVerdict
 from tracegraph.store import Statement, Store
 from tracegraph.store.plan import edges_statements, nodes_statements
 
@@ -17,14 +18,10 @@ def diagnosis_id(run_id: str, method: str) -> str:
 
 def to_node(result: DiagnosisResult) -> Diagnosis:
     return Diagnosis(
-        id=diagnosis_id(result.run_id, result.method), run_id=result.run_id, method=result.method,
-        onset_k=result.onset_k, onset_stage=result.onset_stage, category=result.category,
-        confidence=result.confidence, incorrect_ks=result.incorrect_ks, unuseful_ks=result.unuseful_ks,
-        chain_ks=result.chain_ks, reasoning=result.reasoning,
+        id=diagnosis_id(result.run_id, result.method), **result.model_dump(include=set(DiagnosisVerdict.model_fields)),
         evidence_json=json.dumps([e.model_dump() for e in result.evidence]),
         candidates_json=json.dumps([c.model_dump() for c in result.candidates]),
-        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens, cost_usd=result.cost_usd,
-        model=result.model, created_at_ms=int(time.time() * 1000),
+        created_at_ms=int(time.time() * 1000),
     )
 
 

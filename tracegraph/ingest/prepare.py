@@ -138,6 +138,19 @@ def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *,
             yield trace, summary
 
 
+def _die_with_parent() -> None:
+    """Worker start-up: on Linux, ask to be killed when the ingest process dies (a fork child would otherwise
+    wait on its task queue forever after a `kill -9` of the ingest)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned worker only lingers until its queue closes
+
+
 def _in_workers(units: list[Unit], limits: Limits, redact: bool,
                 workers: int) -> Iterator[tuple[list[Prepared], list[FileError]]]:
     from concurrent.futures import ProcessPoolExecutor
@@ -148,7 +161,7 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
     # which spawn and forkserver re-run it without. The pool forks all its workers at the first submit, before this
     # ingest starts its writer thread; children only parse and never touch the store connection they inherit.
     context = get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent) as pool:
         waiting: deque[tuple[Unit, Future]] = deque()
         queue = iter(units)
         for unit in queue:

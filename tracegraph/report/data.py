@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tracegraph.diagnose.load import parse_list
-from tracegraph.diagnose.result import Candidate, Evidence
+from tracegraph.diagnose.result import DiagnosisResult, Evidence
 from tracegraph.errors import RunNotFoundError
 from tracegraph.schema import Run, Stage, StateDelta, Step
 from tracegraph.schema.trace import WRITE_OPS
@@ -84,21 +83,9 @@ class TestView(BaseModel):
     files: list[str] = []
 
 
-class DiagnosisView(BaseModel):
+class DiagnosisView(DiagnosisResult):
     """A stored Diagnosis with its evidence and candidates parsed back from JSON."""
 
-    method: str
-    onset_k: int | None = None
-    onset_stage: str | None = None
-    category: str
-    confidence: float = 0.0
-    chain_ks: list[int] = []
-    incorrect_ks: list[int] = []
-    unuseful_ks: list[int] = []
-    reasoning: str = ""
-    evidence: list[Evidence] = []
-    candidates: list[Candidate] = []
-    model: str | None = None
     created_at_ms: int = 0
 
 
@@ -136,15 +123,6 @@ class ReportData(BaseModel):
 
 def _props(row_props: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
     return {k: v for k, v in row_props.items() if k in model.model_fields and v is not None}
-
-
-def _diagnosis(props: dict[str, Any]) -> DiagnosisView:
-    fields = _props(props, DiagnosisView)
-    for name in ("chain_ks", "incorrect_ks", "unuseful_ks"):
-        fields[name] = [int(k) for k in parse_list(props.get(name))]
-    fields["evidence"] = json.loads(props.get("evidence_json") or "[]")
-    fields["candidates"] = json.loads(props.get("candidates_json") or "[]")
-    return DiagnosisView(**fields)
 
 
 def choose_diagnosis(diagnoses: list[DiagnosisView], method: str | None) -> DiagnosisView | None:
@@ -189,7 +167,7 @@ def report_data(store: Store, run_id: str, method: str | None = None) -> ReportD
              for r in store.query(STEPS_Q, q)]
     tests = [TestView(name=r["name"], status=r["status"], message=r["message"], files=sorted(set(r["files"])))
              for r in store.query(TESTS_Q, q)]
-    diagnoses = [_diagnosis(r["p"]) for r in store.query(DIAGNOSES_Q, q)]
+    diagnoses = [DiagnosisView.from_properties(r["p"]) for r in store.query(DIAGNOSES_Q, q)]
     return ReportData(
         run=Run(**_props(runs[0]["p"], Run)), steps=steps,
         stages=[Stage(**_props(r["p"], Stage)) for r in store.query(STAGES_Q, q)],

@@ -262,34 +262,32 @@ class TestCase(Node):
     """Failure message or trace, truncated."""
 
 
-class Diagnosis(Node):
-    LABEL = "Diagnosis"
-    INDEXED = ("run_id", "method")
+class DiagnosisVerdict(BaseModel):
+    """What a diagnosis concludes about one run: the Diagnosis node stores it; DiagnosisResult (the API's return
+    value) adds the evidence and candidates as objects."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
 
     run_id: str
     """Run diagnosed."""
     method: str
     """heuristic / llm / hybrid."""
     onset_k: int | None = None
-    """Onset step number; null when the failure is not the agent's fault."""
+    """Earliest error-critical step; null when the failure is not the agent's fault."""
     onset_stage: StageLabel | None = None
     """Stage label of the onset step."""
     category: Category
-    """Failure category of the onset."""
+    """One of the eight failure categories of the annotation protocol."""
     confidence: float = 0.0
     """Score of the chosen onset, 0..1."""
     incorrect_ks: list[int] = []
-    """Steps judged incorrect."""
+    """Steps judged incorrect (wrong state change or false claim acted upon)."""
     unuseful_ks: list[int] = []
-    """Steps judged unuseful."""
+    """Steps that did not advance the task (repeats, loops, dead ends)."""
     chain_ks: list[int] = []
-    """Error chain from the onset, in order."""
+    """Onset then the steps that propagated its error, in order."""
     reasoning: str = ""
     """Short explanation citing step numbers."""
-    evidence_json: str = "[]"
-    """Evidence items [{rule, steps, reason}] as JSON."""
-    candidates_json: str = "[]"
-    """Top ranked onset candidates [{k, score, reasons}] as JSON."""
     prompt_tokens: int | None = None
     """LLM prompt tokens spent (llm/hybrid)."""
     completion_tokens: int | None = None
@@ -298,6 +296,18 @@ class Diagnosis(Node):
     """LLM cost when litellm knows it."""
     model: str | None = None
     """LLM model string (llm/hybrid)."""
+    notes: list[str] = []
+    """Method remarks, e.g. a step budget that ran out."""
+
+
+class Diagnosis(Node, DiagnosisVerdict):
+    LABEL = "Diagnosis"
+    INDEXED = ("run_id", "method")
+
+    evidence_json: str = "[]"
+    """Evidence items [{rule, steps, reason}] as JSON."""
+    candidates_json: str = "[]"
+    """Top ranked onset candidates [{k, score, reasons}] as JSON."""
     created_at_ms: int = 0
     """When the diagnosis was made."""
 

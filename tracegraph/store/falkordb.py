@@ -8,6 +8,7 @@ import os
 import subprocess
 import tempfile
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,19 @@ from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statement
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
+
+_held_locks: weakref.WeakSet = weakref.WeakSet()
+"""Lock files of the stores this process holds open."""
+
+
+def _drop_locks_in_child() -> None:
+    # A forked child (an ingest worker) shares the parent's lock; closing its copy leaves the parent the only
+    # holder, so a killed parent frees the store even while its children are still winding down.
+    for fh in list(_held_locks):
+        fh.close()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
 
 
 def _socket_path(folder: Path) -> Path:
@@ -52,6 +66,7 @@ class EmbeddedStore:
         self._lock_fh.truncate()
         self._lock_fh.write(str(os.getpid()))
         self._lock_fh.flush()
+        _held_locks.add(self._lock_fh)
         self.socket = _socket_path(self.folder)
         self._server: subprocess.Popen | None = None
         self._client = self._connect_existing() or self._start_server()
