@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 
 from tests.support import FIXTURES, gold_records
@@ -107,3 +110,55 @@ def test_heuristic_beats_baselines_on_dev_subset(tmp_path, fmt):
     for baseline in ("random_step", "last_step", "first_error_step"):
         assert ours["incorrect_f1_macro"] > report.overall[baseline]["incorrect_f1_macro"]
         assert ours["onset_exact"] > report.overall[baseline]["onset_exact"]
+
+
+def test_a_task_declared_done_in_a_failed_run_is_a_false_claim():
+    run = FIXTURES / "tb-claude-code" / "c4" / "grid-pattern-transform"
+    result = diagnose_trace(trace_of(run))
+    claims = [e for e in result.evidence if e.rule == "false_claim"]
+    assert [e.steps for e in claims] == [[10]]  # the TodoWrite that marks every item completed
+    assert "failing checks: test_transformation_case2" in claims[0].reason
+    assert 10 in result.incorrect_ks
+
+
+def test_a_solved_run_has_no_false_claim():
+    assert not [e for e in diagnose_trace(trace_of(HARBOR / "sqlite-db-truncate__kfqQYr3")).evidence
+                if e.rule == "false_claim"]
+
+
+def _with_extra_bash_step(trial, tmp_path, command):
+    """A copy of a real Harbor trial with one more Bash call appended to its ATIF trajectory."""
+    copy = tmp_path / trial.name
+    shutil.copytree(trial, copy)
+    path = copy / "agent" / "trajectory.json"
+    doc = json.loads(path.read_text())
+    call_id = "extra-bash-call"
+    doc["steps"].append({
+        "step_id": doc["steps"][-1]["step_id"] + 1, "source": "agent", "message": "Executed Bash",
+        "tool_calls": [{"tool_call_id": call_id, "function_name": "Bash", "arguments": {"command": command}}],
+        "observation": {"results": [{"source_call_id": call_id, "content": ""}]}})
+    path.write_text(json.dumps(doc))
+    return copy
+
+
+def test_an_edit_the_agent_deletes_again_is_a_reverted_edit(tmp_path):
+    trace = trace_of(_with_extra_bash_step(HARBOR / "filter-js-from-html__ANAXTHK", tmp_path, "rm /app/filter.py"))
+    last = trace.steps[-1].k
+    reverted = [e for e in diagnose_trace(trace).evidence if e.rule == "reverted_edit"]
+    assert reverted and all(e.steps[1] == last for e in reverted)
+    assert {e.steps[0] for e in reverted} == {d.k for d in trace.deltas
+                                              if d.path == "/app/filter.py" and d.op.value in ("create", "modify")}
+    assert "/app/filter.py" in reverted[0].reason and "deleted" in reverted[0].reason
+    # The unchanged run has none: writing a file and keeping it is not a revert.
+    assert not [e for e in diagnose_trace(trace_of(HARBOR / "filter-js-from-html__ANAXTHK")).evidence
+                if e.rule == "reverted_edit"]
+
+
+@pytest.mark.parametrize("run", [HARBOR / "headless-terminal__bemYu3W",
+                                 FIXTURES / "tb-claude-code" / "c4" / "grid-pattern-transform"])
+def test_the_graph_holds_all_the_diagnosis_needs(run, store):
+    """Diagnosing the run read back from the graph gives what diagnosing the parsed run gives."""
+    parsed = diagnose_trace(trace_of(run))
+    ingest_paths([run], store)
+    stored = diagnose_run(store, parsed.run_id)
+    assert stored == parsed

@@ -126,6 +126,8 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
     chain = build_chain(trace, onset.k, signals, config)
     incorrect = set(chain)
     incorrect |= {s.k for s in signals if s.rule == "silent_change" and s.k > onset.k}
+    # Declaring success in a run the verifier failed is a false claim acted upon (incorrect by the protocol).
+    incorrect |= {s.k for s in signals if s.rule == "false_claim"}
     # Every step of an unrecovered loop repeats the onset's mistake.
     incorrect |= {k for s in signals if s.rule == "error_loop" and s.score >= 0.6 and s.k >= onset.k for k in s.steps}
     unuseful = unuseful_steps(trace, incorrect)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tracegraph.errors import RunNotFoundError
-from tracegraph.schema import Dependency, Repeat, Run, RunTrace, Stage, StateDelta, Step, TestCase
+from tracegraph.schema import Dependency, Repeat, Run, RunTrace, Stage, StateDelta, Step, TestCase, ToolCall
 from tracegraph.store import Store
 
 
@@ -14,7 +14,7 @@ def _clean(row: dict, model) -> dict:
 
 
 def load_trace(store: Store, run_id: str) -> RunTrace:
-    """The run's steps, deltas, stages, tests and causal edges as a RunTrace (observations as summaries)."""
+    """The run's steps, tool calls, deltas, stages, tests and causal edges as a RunTrace (observations as stored)."""
     runs = store.query("MATCH (r:Run {id: $id}) RETURN properties(r) AS p", {"id": run_id})
     if not runs:
         raise RunNotFoundError(f"no run {run_id!r} in the store")
@@ -22,6 +22,8 @@ def load_trace(store: Store, run_id: str) -> RunTrace:
     q = {"id": run_id}
     steps = [Step(**_clean(r["p"], Step)) for r in store.query(
         "MATCH (s:Step {run_id: $id}) RETURN properties(s) AS p ORDER BY s.k", q)]
+    calls = [ToolCall(**_clean(r["p"], ToolCall)) for r in store.query(
+        "MATCH (c:ToolCall {run_id: $id}) RETURN properties(c) AS p ORDER BY c.k", q)]
     deltas = [StateDelta(**_clean(r["p"], StateDelta)) for r in store.query(
         "MATCH (d:StateDelta {run_id: $id}) RETURN properties(d) AS p ORDER BY d.k, d.id", q)]
     stages = [Stage(**_clean(r["p"], Stage)) for r in store.query(
@@ -41,7 +43,7 @@ def load_trace(store: Store, run_id: str) -> RunTrace:
         "e.similarity AS similarity ORDER BY src_k", q)]
     obs = {r["k"]: r["content"] for r in store.query(
         "MATCH (o:Observation {run_id: $id}) RETURN o.k AS k, o.content AS content", q)}
-    return RunTrace(run=run, steps=steps, deltas=deltas, stages=stages, tests=tests, test_files=test_files,
+    return RunTrace(run=run, steps=steps, tool_calls=calls, deltas=deltas, stages=stages, tests=tests, test_files=test_files,
                     dependencies=deps, repeats=reps, observation_full=obs)
 
 

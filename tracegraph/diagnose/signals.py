@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from tracegraph.ingest.shell import command_effects
-from tracegraph.schema import Category, DeltaOp, RunTrace, StepKind
+from tracegraph.schema import Category, DeltaOp, Outcome, RunTrace, StepKind
+from tracegraph.tree.semantics import FINISH_TOOLS
 
 _WRITE_OPS = (DeltaOp.create, DeltaOp.modify, DeltaOp.delete)
 _FAILED = {"failed", "error", "errored", "fail"}
@@ -24,7 +26,8 @@ class Signal:
 
 
 def failing_tests(trace: RunTrace) -> list[str]:
-    return [t.name for t in trace.tests if t.status.lower() in _FAILED]
+    """Names of the checks that did not pass, sorted (the order a run read back from the graph has)."""
+    return sorted(t.name for t in trace.tests if t.status.lower() in _FAILED)
 
 
 def checked_files(trace: RunTrace) -> set[str]:
@@ -142,11 +145,67 @@ def first_error(trace: RunTrace) -> list[Signal]:
     return []
 
 
+def reverted_edits(trace: RunTrace) -> list[Signal]:
+    """Edits the agent undid itself (the file deleted, or written back with the arguments of an earlier write):
+    it judged them wrong. The definition of the `reverted_edits` query, except that scratch scripts the agent
+    created, ran and cleaned up are not counted: removing them is tidying, not undoing a mistake."""
+    scratch = _scratch_paths(trace)
+    arguments = {c.k: c.arguments_json for c in trace.tool_calls}
+    writes: dict[str, list] = {}
+    for d in trace.deltas:
+        if d.path and d.op in _WRITE_OPS and d.path not in scratch:
+            writes.setdefault(d.path, []).append(d)
+    out = []
+    for path, deltas in writes.items():
+        for i, edit in enumerate(deltas):
+            if edit.op == DeltaOp.delete:
+                continue
+            earlier = {arguments.get(d.k) for d in deltas[:i] if d.op != DeltaOp.delete} - {arguments.get(edit.k)}
+            undo = next((d for d in deltas[i + 1:] if d.k > edit.k and (
+                d.op == DeltaOp.delete or arguments.get(d.k) in earlier)), None)
+            if undo is not None:
+                how = "deleted" if undo.op == DeltaOp.delete else "restored to an earlier version"
+                out.append(Signal("reverted_edit", edit.k, 0.25, Category.mislocalized_edit,
+                                  f"step {edit.k}'s edit of {path} was undone at step {undo.k} ({how})",
+                                  [edit.k, undo.k]))
+    return out
+
+
+def _declares_done(step, arguments_json: str) -> bool:
+    """A submit/finish call or a todo list with every item completed (a multi-role run's `succeed` only ends one
+    role's part, not the task)."""
+    tool = step.tool.lower()
+    if tool in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS:
+        return True
+    if tool != "todowrite":
+        return False
+    try:
+        todos = json.loads(arguments_json or "{}").get("todos") or []
+    except (ValueError, AttributeError):
+        return False
+    return bool(todos) and all(isinstance(t, dict) and t.get("status") == "completed" for t in todos)
+
+
+def false_claims(trace: RunTrace) -> list[Signal]:
+    """The first step that declares the task done in a run the verifier failed: a claim acted upon that is false."""
+    if trace.run.outcome != Outcome.failed:
+        return []
+    arguments = {c.k: c.arguments_json for c in trace.tool_calls}
+    tests = failing_tests(trace)
+    against = f"failing checks: {', '.join(tests[:2])}" if tests else "the verifier did not pass the run"
+    for step in trace.steps:
+        if _declares_done(step, arguments.get(step.k, "{}")):
+            return [Signal("false_claim", step.k, 0.25, Category.verification_misinterpretation,
+                           f"step {step.k} declares the task done, but {against}", [step.k])]
+    return []
+
+
 def collect(trace: RunTrace) -> list[Signal]:
     """Every rule's signals for one run."""
     checked = checked_files(trace)
     return (silent_changes(trace, checked) + error_streaks(trace) + checked_file_writes(trace, checked)
-            + never_produced(trace, checked) + unverified_end(trace) + first_error(trace) + first_change(trace))
+            + never_produced(trace, checked) + unverified_end(trace) + first_error(trace) + first_change(trace)
+            + reverted_edits(trace) + false_claims(trace))
 
 
 def _scratch_paths(trace: RunTrace) -> set[str]:
