@@ -12,8 +12,8 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from tracegraph.errors import QueryError, SchemaVersionError, StoreError, StoreLockedError
-from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements
+from tracegraph.errors import QueryError, StoreError, StoreLockedError
+from tracegraph.store.plan import Statement, open_existing_schema
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
@@ -143,12 +143,7 @@ class EmbeddedStore:
         from tracegraph.schema import SCHEMA_VERSION
         from tracegraph.schema.ddl import falkordb_constraint_commands, falkordb_index_statements
 
-        rows = self.query("MATCH (s:SchemaInfo {id: 'schema'}) RETURN s.version AS version")
-        if rows and rows[0]["version"] != SCHEMA_VERSION:
-            raise SchemaVersionError(f"store {self.folder} holds schema version {rows[0]['version']}, this "
-                                     f"tracegraph writes {SCHEMA_VERSION}: run `tracegraph db reset`")
-        if rows:
-            self._sweep_partial_runs()
+        if open_existing_schema(self, str(self.folder)):
             return
         for stmt in falkordb_index_statements():
             try:
@@ -167,12 +162,6 @@ class EmbeddedStore:
         # (FalkorDB 4.16 replays writes into a graph whose indexes were created in the same log far slower:
         # 22 s instead of 0.5 s for 3,500 steps).
         self._compact(force=True)
-
-    def _sweep_partial_runs(self) -> None:
-        """Runs left half-written by a killed process are removed (all or nothing per run)."""
-        ids = [r["id"] for r in self.query(PARTIAL_RUNS)]
-        if ids:
-            self.execute(delete_runs_statements(ids))
 
     def execute(self, plan: list[Statement], cleanup: list[Statement] | None = None) -> None:
         # Each FalkorDB query is atomic but there are no multi-query transactions: on failure the cleanup plan

@@ -6,8 +6,8 @@ import logging
 import os
 from typing import Any
 
-from tracegraph.errors import QueryError, SchemaVersionError, StoreError
-from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements
+from tracegraph.errors import QueryError, StoreError
+from tracegraph.store.plan import Statement, open_existing_schema
 
 # neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
 # prints it to stderr, which turned "server down" into two lines. Configured logging still receives it.
@@ -43,14 +43,7 @@ class Neo4jStore:
         from tracegraph.schema import SCHEMA_VERSION
         from tracegraph.schema.ddl import neo4j_statements
 
-        rows = self.query("MATCH (s:SchemaInfo {id: 'schema'}) RETURN s.version AS version")
-        if rows and rows[0]["version"] != SCHEMA_VERSION:
-            raise SchemaVersionError(f"{self.location} holds schema version {rows[0]['version']}, this tracegraph "
-                                     f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
-        if rows:
-            ids = [r["id"] for r in self.query(PARTIAL_RUNS)]
-            if ids:
-                self.execute(delete_runs_statements(ids))
+        if open_existing_schema(self, self.location):
             return
         try:
             with self._session(write=True) as session:

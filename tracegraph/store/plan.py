@@ -156,3 +156,21 @@ def cleanup_runs_plan(traces: list[RunTrace]) -> list[Statement]:
 
 
 PARTIAL_RUNS = "MATCH (r:Run) WHERE r.status = 'loading' RETURN r.id AS id"
+
+
+def open_existing_schema(store, location: str) -> bool:
+    """For a store that already holds a graph: refuse another schema version, sweep runs a killed process left
+    half-written (all or nothing per run), and say True. False for an empty store, which needs its schema made."""
+    from tracegraph.errors import SchemaVersionError
+    from tracegraph.schema import SCHEMA_VERSION
+
+    rows = store.query("MATCH (s:SchemaInfo {id: 'schema'}) RETURN s.version AS version")
+    if not rows:
+        return False
+    if rows[0]["version"] != SCHEMA_VERSION:
+        raise SchemaVersionError(f"store {location} holds schema version {rows[0]['version']}, this tracegraph "
+                                 f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
+    partial = [r["id"] for r in store.query(PARTIAL_RUNS)]
+    if partial:
+        store.execute(delete_runs_statements(partial))
+    return True
