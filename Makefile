@@ -30,6 +30,9 @@ test-long: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/ingest.py
 	$(PY) bench/diagnose.py
+	$(PY) bench/llm_tokens.py
+	$(PY) bench/stages.py
+	$(PY) bench/quality.py
 
 clean:
 	rm -rf $(VENV) .tracegraph tests/artifacts
