@@ -64,7 +64,9 @@ def console():
     from rich.console import Console
 
     # soft_wrap: long paths in messages stay on one line so they can be copied; tables still fit the width.
-    return Console(highlight=False, soft_wrap=True)
+    # Piped or logged output (make demo, CI) gets 160 columns instead of rich's 80, so tables stay readable.
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 def emit(ctx: Ctx, data: Any, render: Callable[[Any], None]) -> None:
