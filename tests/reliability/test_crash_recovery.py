@@ -118,3 +118,23 @@ def test_reingest_is_idempotent_across_formats(store):
     assert [r.run_id for r in second.runs] == [r.run_id for r in first.runs]
     assert graph_counts(store) == before
     assert assert_no_partial_runs(store) == len(first.runs)
+
+
+@pytest.mark.long
+def test_ctrl_c_mid_ingest_stops_quietly_and_rerun_completes(tmp_path):
+    runs = make_copies(tmp_path / "runs", COPIES)
+    store_dir = tmp_path / "store"
+    # A new session, as a terminal's process group: Ctrl-C reaches tracegraph and its parse workers together.
+    proc = start_tracegraph("--store", str(store_dir), "ingest", str(runs), "--workers", "2", new_session=True)
+    try:
+        wait_for_loaded_batch(store_dir, proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode != 0
+        assert "Traceback" not in stderr and error_lines(stderr) == ["Aborted!"], stderr
+        assert not (store_dir / "falkordb.sock").exists()  # the server was shut down, not left behind
+        assert_rerun_completes(store_dir, runs, tmp_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stop_server(store_dir)

@@ -139,11 +139,12 @@ def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *,
 
 
 def _die_with_parent() -> None:
-    """Worker start-up: on Linux, ask to be killed when the ingest process dies (a fork child would otherwise
-    wait on its task queue forever after a `kill -9` of the ingest)."""
+    """Worker start-up: leave Ctrl-C to the ingest process (which stops the pool), and on Linux ask to be killed
+    when the ingest process dies (a fork child would otherwise wait on its task queue forever after a `kill -9`)."""
     import ctypes
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -161,7 +162,9 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
     # which spawn and forkserver re-run it without. The pool forks all its workers at the first submit, before this
     # ingest starts its writer thread; children only parse and never touch the store connection they inherit.
     context = get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent)
+    finished = False
+    try:
         waiting: deque[tuple[Unit, Future]] = deque()
         queue = iter(units)
         for unit in queue:
@@ -184,3 +187,7 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
             for unit in queue:
                 waiting.append((unit, pool.submit(_prepare_unit, unit, limits, redact)))
                 break
+        finished = True
+    finally:
+        # After Ctrl-C or a store error, units still queued are dropped at once instead of being parsed for nobody.
+        pool.shutdown(wait=finished, cancel_futures=True)
