@@ -22,6 +22,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	-@bash scripts/ensure-chromium.sh
+	-@bash scripts/ensure-cypher-lint.sh
 	$(PY) -m pytest -q
 
 test-long: $(VENV)/.installed

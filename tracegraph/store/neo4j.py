@@ -14,6 +14,16 @@ from tracegraph.store.plan import Statement, open_existing_schema
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
+RESET_CYPHER = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+"""Deletes everything in batches (one transaction for a large graph would exhaust the server's memory)."""
+
+
+def shortest_path_cypher(rel: str) -> str:
+    """Hops from $src to $dst along `rel` edges (the relationship type is checked against the schema first)."""
+    return (f"MATCH (a:Step {{id: $src}}), (b:Step {{id: $dst}}) "
+            f"MATCH p = shortestPath((a)-[:{rel}*]->(b)) RETURN length(p) AS hops")
+
+
 class Neo4jStore:
     """A Neo4j 5 server; credentials from NEO4J_USER / NEO4J_PASSWORD, database from NEO4J_DATABASE."""
 
@@ -83,16 +93,13 @@ class Neo4jStore:
     def shortest_path_lengths(self, src_id: str, dst_id: str, rel: str) -> int | None:
         from tracegraph.schema import RelType
 
-        rel = RelType(rel).value
-        rows = self.query(
-            f"MATCH (a:Step {{id: $src}}), (b:Step {{id: $dst}}) "
-            f"MATCH p = shortestPath((a)-[:{rel}*]->(b)) RETURN length(p) AS hops", {"src": src_id, "dst": dst_id})
+        rows = self.query(shortest_path_cypher(RelType(rel).value), {"src": src_id, "dst": dst_id})
         return rows[0]["hops"] if rows else None
 
     def reset(self) -> None:
         try:
             with self._session(write=True) as session:
-                session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+                session.run(RESET_CYPHER).consume()
         except Exception as exc:
             raise StoreError(f"reset of {self.location} failed: {_one_line(exc)}") from None
 
