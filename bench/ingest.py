@@ -39,8 +39,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
     try:
         # Each copy's files get trailing whitespace (i + 1 blanks), so every run gets its own content hash and run
-        # id (identical copies would replace each other). OpenHands output.jsonl hashes each line, so its runs are
-        # still replaced by each copy: written every time, counted in steps/s, present once in the graph.
+        # id (identical copies would be loaded once). OpenHands output.jsonl hashes each line, so its runs are the
+        # same in every copy: parsed every time, loaded once, and counted once in steps/s.
         for i in range(copies):
             dst = work / "runs" / f"copy{i:04d}"
             shutil.copytree(args.fixtures, dst, symlinks=True)

@@ -49,12 +49,15 @@ def test_tests_come_from_ctrf(store):
     assert rows == [{"name": "test_outputs.py::test_primers", "status": "failed", "files": ["/app/primers.fasta"]}]
 
 
-def test_a_run_copied_twice_into_one_batch_is_written_once(store, tmp_path):
+def test_a_run_copied_twice_into_one_ingest_is_written_once(store, tmp_path):
     trial = HARBOR / "dna-assembly__BC7CeVz"
     for parent in ("job-a", "job-b"):
         shutil.copytree(trial, tmp_path / parent / trial.name)
     report = ingest_paths([tmp_path], store)
     assert not report.errors
+    assert [r.source for r in report.runs] == [str(tmp_path / "job-a" / trial.name)]
+    assert [(c.source, c.same_as) for c in report.copies] == [
+        (str(tmp_path / "job-b" / trial.name), str(tmp_path / "job-a" / trial.name))]
     assert store.query("MATCH (r:Run) RETURN r.name AS name, count(*) AS copies") == [
         {"name": trial.name, "copies": 1}]
     steps = store.query("MATCH (s:Step) RETURN count(s) AS n, count(DISTINCT s.id) AS ids")

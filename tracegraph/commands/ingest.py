@@ -58,6 +58,9 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
         out = console()
         out.print(f"loaded {len(report.runs)} runs, {report.steps} steps, {report.redactions} secrets redacted "
                   f"into {store.location}")
+        if report.copies:
+            out.print(f"skipped {len(report.copies)} copies of runs already loaded by this ingest "
+                      f"(e.g. {report.copies[0].source} = {report.copies[0].same_as})")
         for r in report.refused:
             out.print(f"[yellow]refused (--strict)[/] {r.name}: {'; '.join(r.quality_issues)}")
         for e in report.errors:

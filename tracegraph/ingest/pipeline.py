@@ -18,6 +18,12 @@ BATCH_STEPS = 5000
 """Steps written per store round (small runs share one plan; bench/ingest.py measures the choice)."""
 
 
+class RunCopy(BaseModel):
+    source: str
+    same_as: str
+    """Source of the copy that was loaded."""
+
+
 class IngestReport(BaseModel):
     """What an ingest did: runs loaded, per-run problems, and the limits in force."""
 
@@ -25,6 +31,8 @@ class IngestReport(BaseModel):
     errors: list[FileError] = []
     refused: list[RunSummary] = []
     """Runs with quality issues that --strict kept out of the graph."""
+    copies: list[RunCopy] = []
+    """Runs found again in the same ingest (same name and content, so the same id): written once."""
     limits: dict[str, int] = {}
 
     @property
@@ -76,11 +84,16 @@ def _load(prepared: Iterable[Prepared], total: int, store: Store, report: Ingest
 
     batch: list[tuple[RunTrace, RunSummary]] = []
     batch_steps = 0
+    first_source: dict[str, str] = {}
     # One batch is written on a second thread while the next is parsed: the store works on the other core
     # instead of waiting for Python. At most two batches are in memory; a write error surfaces at the next batch.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracegraph-write") as writer:
         pending: Future | None = None
         for index, (trace, summary) in enumerate(prepared, 1):
+            if trace.run_id in first_source:
+                report.copies.append(RunCopy(source=summary.source, same_as=first_source[trace.run_id]))
+                continue
+            first_source[trace.run_id] = summary.source
             batch.append((trace, summary))
             batch_steps += len(trace.steps)
             if progress:
