@@ -205,3 +205,18 @@ def test_trial_with_bad_results_json_names_it(tmp_path):
     with pytest.raises(IngestError) as exc:
         list(MiniSweAgentParser().parse(copy))
     assert exc.value.path == str(copy / "results.json") and "not valid JSON" in exc.value.problem
+
+
+@pytest.mark.parametrize("log, shows", [
+    ("\x1b[1;31mmini-swe-agent\x1b[0m\x1b[31m (step \x1b[0m1, $0.01):\x1b[0m\n", True),  # colours around the header
+    # A header split by escape codes is found by rendering the whole log (the file must still hold both words).
+    ("mini-\x1b[0mswe-agent (st\x1b[0mep 1, $0.01):\nmini-swe-agent (step ", True),
+    ("spinner\rmini-swe-agent (step 2, $0.5):\r\n", True),  # a carriage return overwrote the spinner
+    ("mini-swe-agent (step 2, $0.5):\rgone\n", False),  # ... or the header itself
+    ("\x1b]0;title\nmini-swe-agent (step 1, $0.01):\n\x07(step ", False),  # an OSC string swallows the line
+    ("run mini-swe-agent (step 1, $0.01): later\n", False),
+])
+def test_detect_renders_the_log_as_the_parser_does(tmp_path, log, shows):
+    (tmp_path / "sessions").mkdir()
+    (tmp_path / "sessions" / "agent.log").write_text(log, newline="")
+    assert MiniSweAgentParser().detect(tmp_path) is shows

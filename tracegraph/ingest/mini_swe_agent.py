@@ -6,6 +6,7 @@ agent never ran, so it is no step, like agent text without a tool call in other 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -58,11 +59,43 @@ def has_mini_swe_agent_steps(trial: Path) -> bool:
     source = log if log.is_file() else cast
     if not source.is_file():
         return False
+    stat = source.stat()
+    return _shows_step_headers(source, source == log, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _shows_step_headers(source: Path, is_log: bool, mtime_ns: int, size: int) -> bool:
+    # Cached because discovery asks twice about a trial this parser refuses (its own detect, then the terminal
+    # parser's); modification time and size in the key make a rewritten file a new question.
     raw = source.read_bytes()
     if b"mini-swe-agent" not in raw or b"(step " not in raw:
         return False  # cheap refusal before decoding megabytes of terminal output
-    text = terminal_text(raw.decode("utf-8", "replace")) if source == log else _log_text(trial)
-    return bool(_STEP_HEADER.search(text))
+    if is_log:
+        return _shows_step_header(raw.decode("utf-8", "replace"))
+    cast = read_cast(source)
+    return _shows_step_header("".join(e.data for e in cast.events if e.kind == "o"))
+
+
+def _shows_step_header(output: str) -> bool:
+    """True when raw terminal output, as terminal_text shows it, has a `mini-swe-agent (step N, $cost):` line."""
+    # Only an OSC string (ESC ]) can run past a newline; without one every line renders on its own, so a header
+    # among the rendered lines holding "(step " is a header of the whole text. Those few lines are tried first;
+    # the whole text is rendered only when they hold none (headers split by escape codes, or no header at all).
+    if "\x1b]" not in output and _STEP_HEADER.search(terminal_text(_lines_holding(output, "(step "))):
+        return True
+    return bool(_STEP_HEADER.search(terminal_text(output)))
+
+
+def _lines_holding(text: str, needle: str) -> str:
+    """The lines of `text` that contain `needle`, joined by newlines."""
+    lines: list[str] = []
+    at = text.find(needle)
+    while at >= 0:
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        lines.append(text[text.rfind("\n", 0, at) + 1:end])
+        at = text.find(needle, end)
+    return "\n".join(lines)
 
 
 class MiniSweAgentParser:

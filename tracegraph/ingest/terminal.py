@@ -20,11 +20,13 @@ from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
 # The escape is factored out of the alternatives so the regex engine skips ahead to each ESC instead of trying
-# every alternative at every character.
+# every alternative at every character. The quantifiers are possessive (*+) because each class excludes what may
+# follow it, so giving characters back could never find another match: the engine just skips keeping that state.
+# Only the OSC alternative can match a newline; mini_swe_agent's header check renders line by line on that basis.
 _ANSI = re.compile(
     r"\x1b(?:"
-    r"\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, line clears
-    r"|\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
+    r"\[[0-?]*+[ -/]*+[@-~]"  # CSI: colours, cursor moves, line clears
+    r"|\][^\x07\x1b]*+(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
     r"|[()][0-9A-Za-z]|[@-Z\\-_=>78])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
