@@ -115,7 +115,12 @@ def prepare_traces(parsed: Iterable[tuple[RunTrace, int]], redact: bool) -> Iter
 def _prepare_unit(unit: Unit, limits: Limits, redact: bool) -> tuple[list[Prepared], list[FileError]]:
     """A worker's task: one unit, start to finish."""
     errors: list[FileError] = []
-    return list(prepare_traces(parse_units([unit], limits, errors), redact)), errors
+    prepared = list(prepare_traces(parse_units([unit], limits, errors), redact))
+    for trace, _ in prepared:
+        # The full observation texts served the limits and the tree; nothing downstream reads them, and they are
+        # half of what would travel back to the writer (and not redacted).
+        trace.observation_full = {}
+    return prepared, errors
 
 
 def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *, redact: bool = True,
