@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+from pathlib import Path
+
+import pytest
 
 from tests.support import FIXTURES
 from tracegraph.ingest.discover import Limits, discover
@@ -30,3 +35,35 @@ def test_workers_prepare_every_fixture_run_exactly_as_in_process(tmp_path):
     assert in_workers_errors == in_process_errors
     assert [e["path"] for e in in_process_errors] == [str(broken)]
     assert sum(summary["steps"] for _, summary, *_ in in_process) > 1000
+
+
+def _forked_children() -> list[int]:
+    """Pids of this process's live children that are forks of it (the pool's workers; not a store server)."""
+    me = os.getpid()
+    my_cmdline = Path(f"/proc/{me}/cmdline").read_bytes()
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == me and fields[0] != "Z" and cmdline == my_cmdline:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")
+def test_a_worker_killed_mid_ingest_leaves_the_rest_to_this_process():
+    units = discover([FIXTURES]).units
+    in_process, _ = _prepared(units, workers=0)
+    errors: list = []
+    prepared = prepare_units(units, Limits(), errors, workers=2)
+    first = next(prepared)
+    workers = _forked_children()
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    runs = [first, *prepared]
+    assert [t.run_id for t, _ in runs] == [run_id for run_id, *_ in in_process]
+    assert not errors
