@@ -10,6 +10,10 @@ import click
 from tracegraph.cli import Ctx, console, emit, handle_errors, output_options, pass_ctx, table
 
 
+SHOWN_RUNS = 40
+"""Runs listed in the ingest summary table; the rest are counted (a benchmark sweep has thousands)."""
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(ingest)
     cli.add_command(formats)
@@ -52,14 +56,19 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
     data = report.model_dump() | {"steps": report.steps, "redactions": report.redactions}
 
     def render(_: object) -> None:
+        # Runs with quality issues first: in a sweep of thousands of runs they are the ones worth reading.
+        runs = sorted(report.runs, key=lambda r: not r.quality_issues)
         table(None, ["run", "framework", "outcome", "steps", "redactions", "quality"],
               [[r.name, r.framework, r.outcome, r.steps, r.redactions, "; ".join(r.quality_issues) or "ok"]
-               for r in report.runs])
+               for r in runs[:SHOWN_RUNS]])
         out = console()
+        if len(runs) > SHOWN_RUNS:
+            out.print(f"… and {len(runs) - SHOWN_RUNS} more runs (`tracegraph runs` or --json lists them all)")
         out.print(f"loaded {len(report.runs)} runs, {report.steps} steps, {report.redactions} secrets redacted "
                   f"into {store.location}")
         if report.copies:
-            out.print(f"skipped {len(report.copies)} copies of runs already loaded by this ingest "
+            copies = "1 copy of a run" if len(report.copies) == 1 else f"{len(report.copies)} copies of runs"
+            out.print(f"skipped {copies} already loaded by this ingest "
                       f"(e.g. {report.copies[0].source} = {report.copies[0].same_as})")
         for r in report.refused:
             out.print(f"[yellow]refused (--strict)[/] {r.name}: {'; '.join(r.quality_issues)}")
