@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from tracegraph.store.plan import Statement
+from tracegraph.errors import SchemaVersionError
+from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements
 
 
 class Store(Protocol):
@@ -66,3 +67,20 @@ def open_store(uri: str | None = None) -> Store:
         store = EmbeddedStore(Path(uri.removeprefix("falkordb://")))
     store.init_schema()
     return store
+
+
+def open_existing_schema(store: Store, location: str) -> bool:
+    """For a store that already holds a graph: refuse another schema version, sweep runs a killed process left
+    half-written (all or nothing per run), and say True. False for an empty store, which needs its schema made."""
+    from tracegraph.schema import SCHEMA_VERSION
+
+    rows = store.query("MATCH (s:SchemaInfo {id: 'schema'}) RETURN s.version AS version")
+    if not rows:
+        return False
+    if rows[0]["version"] != SCHEMA_VERSION:
+        raise SchemaVersionError(f"store {location} holds schema version {rows[0]['version']}, this tracegraph "
+                                 f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
+    partial = [r["id"] for r in store.query(PARTIAL_RUNS)]
+    if partial:
+        store.execute(delete_runs_statements(partial))
+    return True

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError
-from tracegraph.store.plan import Statement, open_existing_schema
+from tracegraph.store.base import open_existing_schema
+from tracegraph.store.plan import Statement
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
@@ -225,38 +226,34 @@ class EmbeddedStore:
             self._compact()
         except Exception:
             pass  # the log alone still holds every write; the next start only takes longer
-        try:
-            self._client.connection.shutdown(nosave=True)
-        except Exception:
-            pass  # redis closes the socket as it exits; the client reports that as an error
-        if self._server is not None:
-            try:
-                self._server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._server.kill()
+        self._stop_server(timeout=10)
         self._client = None
         self._lock_fh.close()
 
     def _log_replayed(self) -> bool:
         """The server rebuilt the graph by replaying logged writes: the last one to hold the store did not close."""
-        info = self._client.connection.info("persistence")
-        return info.get("aof_current_size", 0) > info.get("aof_base_size", 0)
+        return _writes_since_snapshot(self._client.connection.info("persistence"))
 
     def _restart_from_snapshot(self) -> None:
         # FalkorDB 4.16.3: in a graph rebuilt by replaying the log after a crash, nodes deleted and then re-created
         # (a re-ingest) can stay in their old label's matrix, so `MATCH (s:Step)` also returns Observation nodes.
         # A graph loaded from a snapshot does not do this, so snapshot the replayed graph and load that.
         self._compact(force=True)
+        self._stop_server(timeout=60)
+        self._client = self._start_server()
+
+    def _stop_server(self, timeout: float) -> None:
+        """Shut the server down without a save (the log, compacted or not, holds every write); kill it if stuck."""
         try:
             self._client.connection.shutdown(nosave=True)
         except Exception:
             pass  # redis closes the socket as it exits; the client reports that as an error
-        try:
-            self._server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self._server.kill()  # the snapshot is written: nothing is lost
-            self._server.wait()
-        self._client = self._start_server()
+        if self._server is not None:
+            try:
+                self._server.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait()
 
     def _compact(self, force: bool = False) -> None:
         """Fold the append-only log into a snapshot, so the next start loads the graph instead of replaying writes.
@@ -266,8 +263,8 @@ class EmbeddedStore:
         """
         conn = self._client.connection
         info = conn.info("persistence")
-        if not force and info.get("aof_current_size", 0) <= info.get("aof_base_size", 0):
-            return  # nothing written since the last snapshot
+        if not force and not _writes_since_snapshot(info):
+            return
         try:
             conn.bgrewriteaof()
         except Exception as exc:
@@ -284,6 +281,11 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _writes_since_snapshot(persistence: dict[str, Any]) -> bool:
+    """The append-only log has grown past its snapshot base: writes that a start would replay one by one."""
+    return persistence.get("aof_current_size", 0) > persistence.get("aof_base_size", 0)
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,8 @@ import os
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError
-from tracegraph.store.plan import Statement, open_existing_schema
+from tracegraph.store.base import open_existing_schema
+from tracegraph.store.plan import Statement
 
 # neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
 # prints it to stderr, which turned "server down" into two lines. Configured logging still receives it.

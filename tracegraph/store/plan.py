@@ -132,10 +132,10 @@ def prune_orphans_statements(file_ids: list[str], task_ids: list[str]) -> list[S
 
 
 def write_runs_plan(traces: list[RunTrace]) -> list[Statement]:
-    """Replace each run's subgraph: delete the old one, write Run (status loading), the rest, then mark loaded."""
-    # The same run found twice (copies of one folder) is written once: the plan creates, so a second copy would
-    # collide with the first on the id constraint.
-    traces = list({t.run_id: t for t in traces}.values())
+    """Replace each run's subgraph: delete the old one, write Run (status loading), the rest, then mark loaded.
+
+    Run ids must be distinct (the ingest loads a run found twice once): runs are created, not merged.
+    """
     ids = [t.run_id for t in traces]
     # An old copy is marked first: a process killed while deleting it leaves a run the next open sweeps away,
     # never a 'loaded' run with half its steps gone.
@@ -157,20 +157,3 @@ def cleanup_runs_plan(traces: list[RunTrace]) -> list[Statement]:
 
 PARTIAL_RUNS = "MATCH (r:Run) WHERE r.status = 'loading' RETURN r.id AS id"
 
-
-def open_existing_schema(store, location: str) -> bool:
-    """For a store that already holds a graph: refuse another schema version, sweep runs a killed process left
-    half-written (all or nothing per run), and say True. False for an empty store, which needs its schema made."""
-    from tracegraph.errors import SchemaVersionError
-    from tracegraph.schema import SCHEMA_VERSION
-
-    rows = store.query("MATCH (s:SchemaInfo {id: 'schema'}) RETURN s.version AS version")
-    if not rows:
-        return False
-    if rows[0]["version"] != SCHEMA_VERSION:
-        raise SchemaVersionError(f"store {location} holds schema version {rows[0]['version']}, this tracegraph "
-                                 f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
-    partial = [r["id"] for r in store.query(PARTIAL_RUNS)]
-    if partial:
-        store.execute(delete_runs_statements(partial))
-    return True
