@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tracegraph.ingest.shell import command_effects
 from tracegraph.schema import Category, DeltaOp, Outcome, RunTrace, StepKind
-from tracegraph.tree.semantics import FINISH_TOOLS
+from tracegraph.tree.semantics import is_finish_call
 
 _WRITE_OPS = (DeltaOp.create, DeltaOp.modify, DeltaOp.delete)
 _FAILED = {"failed", "error", "errored", "fail"}
@@ -145,12 +145,11 @@ def first_error(trace: RunTrace) -> list[Signal]:
     return []
 
 
-def reverted_edits(trace: RunTrace) -> list[Signal]:
+def reverted_edits(trace: RunTrace, arguments: dict[int, str]) -> list[Signal]:
     """Edits the agent undid itself (the file deleted, or written back with the arguments of an earlier write):
     it judged them wrong. The definition of the `reverted_edits` query, except that scratch scripts the agent
     created, ran and cleaned up are not counted: removing them is tidying, not undoing a mistake."""
     scratch = _scratch_paths(trace)
-    arguments = {c.k: c.arguments_json for c in trace.tool_calls}
     writes: dict[str, list] = {}
     for d in trace.deltas:
         if d.path and d.op in _WRITE_OPS and d.path not in scratch:
@@ -174,10 +173,9 @@ def reverted_edits(trace: RunTrace) -> list[Signal]:
 def _declares_done(step, arguments_json: str) -> bool:
     """A submit/finish call or a todo list with every item completed (a multi-role run's `succeed` only ends one
     role's part, not the task)."""
-    tool = step.tool.lower()
-    if tool in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS:
+    if is_finish_call(step):
         return True
-    if tool != "todowrite":
+    if step.tool.lower() != "todowrite":
         return False
     try:
         todos = json.loads(arguments_json or "{}").get("todos") or []
@@ -186,11 +184,10 @@ def _declares_done(step, arguments_json: str) -> bool:
     return bool(todos) and all(isinstance(t, dict) and t.get("status") == "completed" for t in todos)
 
 
-def false_claims(trace: RunTrace) -> list[Signal]:
+def false_claims(trace: RunTrace, arguments: dict[int, str]) -> list[Signal]:
     """The first step that declares the task done in a run the verifier failed: a claim acted upon that is false."""
     if trace.run.outcome != Outcome.failed:
         return []
-    arguments = {c.k: c.arguments_json for c in trace.tool_calls}
     tests = failing_tests(trace)
     against = f"failing checks: {', '.join(tests[:2])}" if tests else "the verifier did not pass the run"
     for step in trace.steps:
@@ -203,9 +200,10 @@ def false_claims(trace: RunTrace) -> list[Signal]:
 def collect(trace: RunTrace) -> list[Signal]:
     """Every rule's signals for one run."""
     checked = checked_files(trace)
+    arguments = {c.k: c.arguments_json for c in trace.tool_calls}
     return (silent_changes(trace, checked) + error_streaks(trace) + checked_file_writes(trace, checked)
             + never_produced(trace, checked) + unverified_end(trace) + first_error(trace) + first_change(trace)
-            + reverted_edits(trace) + false_claims(trace))
+            + reverted_edits(trace, arguments) + false_claims(trace, arguments))
 
 
 def _scratch_paths(trace: RunTrace) -> set[str]:

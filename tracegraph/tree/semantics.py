@@ -97,13 +97,18 @@ def shell_rejected(step: Step) -> bool:
     return bool(step.command and step.is_error and _UNPARSED.search((step.observation or "")[:600]))
 
 
+def is_finish_call(step: Step) -> bool:
+    """A submit/finish tool call, or a shell line that is only such a word (SWE-agent's `submit`)."""
+    return step.tool.lower() in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS
+
+
 def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, background: bool = False) -> list[Activity]:
     """What the step did (or, for a no-op or rejected command, what it tried to do); empty when unreadable.
 
     `background`: the call asked its tool to leave the command running (a server start).
     """
     tool = step.tool.lower()
-    if tool in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS:
+    if is_finish_call(step):
         return [Activity(Act.finish, tool)]
     for tools, act in ((PLAN_TOOLS, Act.plan), (PROBE_TOOLS, Act.probe), (SERVICE_TOOLS, Act.service),
                        (WEB_TOOLS, Act.search)):
