@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES
+from tests.support import FIXTURES, live_children
 from tracegraph.ingest.discover import Limits, discover
 from tracegraph.ingest.prepare import PARALLEL_MIN_UNITS, prepare_units
 
@@ -39,18 +39,8 @@ def test_workers_prepare_every_fixture_run_exactly_as_in_process(tmp_path):
 
 def _forked_children() -> list[int]:
     """Pids of this process's live children that are forks of it (the pool's workers; not a store server)."""
-    me = os.getpid()
-    my_cmdline = Path(f"/proc/{me}/cmdline").read_bytes()
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == me and fields[0] != "Z" and cmdline == my_cmdline:
-            out.append(int(stat.parent.name))
-    return out
+    mine = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
+    return [pid for pid, cmdline in live_children(os.getpid()) if cmdline == mine]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from tests.reliability.conftest import (
     assert_no_partial_runs, clean_counts, error_lines, graph_counts, make_copies, start_tracegraph, stop_server,
     tracegraph, wait_for_loaded_batch,
 )
-from tests.support import FIXTURES
+from tests.support import FIXTURES, live_children
 from tracegraph.store import open_store
 
 COPIES = 60
@@ -21,15 +20,10 @@ COPIES = 60
 
 def _server_pid(parent: int) -> int:
     """The embedded redis-server the tracegraph process `parent` started (its child)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and b"redis-server" in cmdline:
-            return int(stat.parent.name)
-    pytest.fail(f"no redis-server child of {parent}")
+    servers = [pid for pid, cmdline in live_children(parent) if b"redis-server" in cmdline]
+    if not servers:
+        pytest.fail(f"no redis-server child of {parent}")
+    return servers[0]
 
 
 @pytest.mark.long

@@ -43,8 +43,8 @@ def load_trace(store: Store, run_id: str) -> RunTrace:
         "e.similarity AS similarity ORDER BY src_k", q)]
     obs = {r["k"]: r["content"] for r in store.query(
         "MATCH (o:Observation {run_id: $id}) RETURN o.k AS k, o.content AS content", q)}
-    return RunTrace(run=run, steps=steps, tool_calls=calls, deltas=deltas, stages=stages, tests=tests, test_files=test_files,
-                    dependencies=deps, repeats=reps, observation_full=obs)
+    return RunTrace(run=run, steps=steps, tool_calls=calls, deltas=deltas, stages=stages, tests=tests,
+                    test_files=test_files, dependencies=deps, repeats=reps, observation_full=obs)
 
 
 def parse_list(value) -> list:

@@ -94,7 +94,8 @@ def fill_from_atif(builder: TraceBuilder, data: Any, path: Path) -> None:
         results = {r.get("source_call_id"): r.get("content")
                    for r in ((step.get("observation") or {}).get("results") or []) if isinstance(r, dict)}
         extra = step.get("extra") or {}
-        thought = step.get("reasoning_content") or (message if message and not message.startswith("Executed ") else None)
+        said = message if message and not message.startswith("Executed ") else None
+        thought = step.get("reasoning_content") or said
         for call in calls:
             if not isinstance(call, dict) or "function_name" not in call:
                 raise IngestError(path, f"step {step.get('step_id', index)}: tool call without function_name")

@@ -1,4 +1,5 @@
-"""ingest_paths: discover → prepare (parse, limit, redact, trace tree) → quality gate → write, all or nothing per run."""
+"""ingest_paths: discover → prepare (parse, limit, redact, trace tree) → quality gate → write; all or nothing
+per run."""
 
 from __future__ import annotations
 

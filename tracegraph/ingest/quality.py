@@ -128,7 +128,8 @@ def _unattached(t: RunTrace) -> list[str]:
 
 @functools.cache
 def _suite():
-    """The batch definition and expectation suite, built once per process (importing great-expectations takes seconds)."""
+    """The batch definition and expectation suite, built once per process (importing great-expectations takes
+    seconds)."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig

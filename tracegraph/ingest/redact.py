@@ -34,7 +34,8 @@ _DOTTED_NAME = re.compile(r"[A-Za-z_]\w{0,30}(?:\.[A-Za-z_]\w{0,30})+")
 _YAML_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?\w*")
 _SECRET_NAME = r"(?:API_KEY|APIKEY|SECRET|TOKEN|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS)"
 _SECRET_KEY = r"(?:password|passwd|passphrase|secret|client_?secret|api_?key|access_?token|auth_?token)"
-_SECRET_HINTS = ("passw", "passphrase", "secret", "api_key", "apikey", "access_token", "accesstoken", "auth_token", "authtoken")
+_SECRET_HINTS = ("passw", "passphrase", "secret", "api_key", "apikey", "access_token", "accesstoken", "auth_token",
+                 "authtoken")
 # Values stop at white space, quotes, separators and backslashes (JSON escapes: `KEY=a\nOTHER_KEY=b`).
 _VALUE_CHARS = r"[^\s\"'&;\\]"
 

@@ -23,6 +23,7 @@ _RUNNERS = {"python", "python3", "python2", "bash", "sh", "zsh", "node", "ruby",
             "pypy3", "uv"}
 _INSTALLERS = {"pip", "pip3", "apt", "apt-get", "yum", "dnf", "apk", "npm", "yarn", "pnpm", "conda", "mamba",
                "gem", "cargo", "go", "brew", "pipx", "poetry", "opam", "cpan", "R"}
+_INSTALL_VERBS = {"install", "add", "update", "upgrade", "sync", "build", "get"}
 _SERVICE = {"systemctl", "service", "nginx", "supervisord", "redis-server", "sshd", "dockerd", "mysqld",
             "postgres", "pg_ctl", "apachectl", "uvicorn", "gunicorn", "flask", "jupyter"}
 _TEST_RUNNERS = {"pytest", "py.test", "tox", "nosetests", "unittest", "jest", "mocha", "ctest"}
@@ -239,7 +240,7 @@ def _simple_command_effects(words: list[str]) -> list[CommandEffect]:
         prog not in {"curl", "wget"} or any(w in {"-o", "-O", "--output"} for w in words)
     ):
         return [CommandEffect(DeltaOp.create, None, "download" if prog in {"curl", "wget"} else "archive")]
-    if prog in _INSTALLERS and any(w in {"install", "add", "update", "upgrade", "sync", "build", "get"} for w in ops[:2]):
+    if prog in _INSTALLERS and any(w in _INSTALL_VERBS for w in ops[:2]):
         return [CommandEffect(DeltaOp.modify, None, "install")]
     if prog == "uv" and ops[:2] == ["pip", "install"]:
         return [CommandEffect(DeltaOp.modify, None, "install")]
