@@ -16,7 +16,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
-from tracegraph.ingest.terminal import decode_json_line
+from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
@@ -121,7 +121,7 @@ def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | 
             if not raw.strip():
                 continue
             try:
-                at, kind, text = decode_json_line(raw)
+                at, kind, text = loads(raw)
             except (json.JSONDecodeError, ValueError, TypeError):
                 dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
                 continue

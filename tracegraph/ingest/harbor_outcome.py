@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.ingest.builder import TraceBuilder
+from tracegraph.ingest.jsontext import loads
 from tracegraph.schema import Outcome
 
 # Verifier output that shows the checks never ran because the sandbox could not reach the network or lacked the
@@ -23,7 +24,7 @@ def read_json(path: Path) -> Any:
     from tracegraph.errors import IngestError
 
     try:
-        return json.loads(path.read_text(encoding="utf-8", errors="replace").rstrip().rstrip(",") or "null")
+        return loads(path.read_text(encoding="utf-8", errors="replace").rstrip().rstrip(",") or "null")
     except json.JSONDecodeError as exc:
         raise IngestError(path, f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
 

@@ -17,6 +17,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files, hash_text
 from tracegraph.ingest.harbor_outcome import read_json
+from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.shell import CommandEffect
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
@@ -83,7 +84,7 @@ def parse_output_jsonl(path: Path) -> Iterator[RunTrace]:
 
 def _parse_record(line: str, number: int, path: Path) -> RunTrace:
     try:
-        record = json.loads(line.strip())
+        record = loads(line.strip())
     except json.JSONDecodeError as exc:
         raise IngestError(path, f"line {number}: not valid JSON ({exc.msg}: column {exc.colno})") from None
     if not isinstance(record, dict):

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
+from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
@@ -31,7 +32,6 @@ _ANSI = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PROMPT = re.compile(r"^[\w.-]+@[\w.-]+:[^\n]*[#$] ?$")
-_DECODER = json.JSONDecoder()
 # terminal-bench appends this to each command it must wait for; it is harness plumbing, not the command.
 _HARNESS_WAIT = "; tmux wait -S done"
 # failure_mode values that mean the harness, not the agent, kept a trial from being graded.
@@ -71,21 +71,6 @@ def _last_write(line: str) -> str:
     return line.rstrip("\r").rpartition("\r")[2]
 
 
-def decode_json_line(line: str) -> Any:
-    """json.loads(line) for one line of a recording, without json.loads's per-call overhead in the usual case.
-
-    A line holding one JSON value with nothing but whitespace after it is decoded directly; every other line
-    (leading whitespace, extra data, broken JSON) goes through json.loads, so the same lines decode or raise.
-    """
-    try:
-        value, end = _DECODER.raw_decode(line)
-    except json.JSONDecodeError:
-        return json.loads(line)
-    if end != len(line) and line[end:].strip(" \t\n\r"):
-        return json.loads(line)
-    return value
-
-
 def read_cast(path: Path) -> Cast:
     """The header start time and events of an asciinema v2/v3 recording; IngestError on a malformed line."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -101,7 +86,7 @@ def read_cast(path: Path) -> Cast:
         if not line.strip():
             continue
         try:
-            t, kind, data = decode_json_line(line)
+            t, kind, data = loads(line)
             t = float(t)
         except (json.JSONDecodeError, ValueError, TypeError):
             if number == len(lines):
