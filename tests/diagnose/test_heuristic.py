@@ -52,7 +52,28 @@ def test_deliverable_never_written_means_premature_stop_at_the_end():
 def test_unrecovered_error_loop_marks_every_step():
     result = diagnose_trace(trace_of(HARBOR / "openssl-selfsigned-cert__6aDSXLS"))
     assert (result.onset_k, result.category) == (1, "unproductive_looping")
-    assert len(result.incorrect_ks) >= 15
+    # Step 15's empty command runs nothing either, so the loop does not break there.
+    assert [e.steps for e in result.evidence if e.rule == "error_loop"] == [list(range(1, 22))]
+    assert result.incorrect_ks == list(range(1, 22)) and result.unuseful_ks == []
+
+
+def test_calls_issued_together_are_one_attempt_not_a_loop():
+    # Steps 1-6 are six searches sent in one message that all failed: the agent saw no error before sending the
+    # others, so it did not loop, and the run's failure is that it stopped at step 10 without the deliverable.
+    trace = trace_of(HARBOR / "sanitize-git-repo__tVYCtFW")
+    assert len({trace.step(k).timestamp_ms for k in range(1, 7)}) == 1
+    result = diagnose_trace(trace)
+    assert not [e for e in result.evidence if e.rule == "error_loop"]
+    assert (result.onset_k, result.category, result.incorrect_ks) == (10, "premature_stop", [10])
+
+
+def test_a_loop_after_the_onset_is_unuseful_up_to_where_the_run_stops():
+    result = diagnose_trace(trace_of(HARBOR / "git-leak-recovery__CVQc9DD"))
+    loop = next(e for e in result.evidence if e.rule == "error_loop" and e.steps[0] == 14)
+    assert loop.steps == list(range(14, 20)) and result.onset_k == 13
+    assert {15, 16, 17, 18} <= set(result.unuseful_ks)
+    # The run ends on the loop's last call (its stop), so that one stays on the chain.
+    assert result.incorrect_ks == result.chain_ks == [13, 19]
 
 
 def test_verifier_without_network_is_not_the_agents_fault():
@@ -96,20 +117,20 @@ def test_a_stored_diagnosis_reads_back_as_the_result_that_was_written(store):
     assert stored_diagnosis(store, run_id) == written
 
 
-@pytest.mark.parametrize("fmt", ["harbor-atif"])
-def test_heuristic_beats_baselines_on_dev_subset(tmp_path, fmt):
+def test_heuristic_beats_every_baseline_on_every_metric_of_the_dev_gold(tmp_path):
     from tracegraph.diagnose.evaluate import evaluate
     from tracegraph.store import open_store
 
     store = open_store(str(tmp_path / "s"))
     try:
-        report = evaluate([g for g in gold_records() if g["format"] == fmt], FIXTURES, store)
+        report = evaluate(gold_records(), FIXTURES, store)
     finally:
         store.close()
+    assert not report.errors
     ours = report.overall["heuristic"]
     for baseline in ("random_step", "last_step", "first_error_step"):
-        assert ours["incorrect_f1_macro"] > report.overall[baseline]["incorrect_f1_macro"]
-        assert ours["onset_exact"] > report.overall[baseline]["onset_exact"]
+        theirs = report.overall[baseline]
+        assert [m for m in ours if m != "runs" and ours[m] <= theirs[m]] == [], baseline
 
 
 def test_a_task_declared_done_in_a_failed_run_is_a_false_claim():
@@ -119,6 +140,23 @@ def test_a_task_declared_done_in_a_failed_run_is_a_false_claim():
     assert [e.steps for e in claims] == [[10]]  # the TodoWrite that marks every item completed
     assert "failing checks: test_transformation_case2" in claims[0].reason
     assert 10 in result.incorrect_ks
+
+
+def test_the_false_claim_is_the_last_declaration_of_done():
+    # Step 24 marks every todo completed too, but the agent went on working; step 32 is the claim it stopped on.
+    run = FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server"
+    result = diagnose_trace(trace_of(run))
+    assert [e.steps for e in result.evidence if e.rule == "false_claim"] == [[32]]
+    assert 24 not in result.incorrect_ks and result.chain_ks[-1] == 32
+
+
+def test_a_last_step_that_only_looks_does_not_end_the_chain():
+    run = FIXTURES / "tb-claude-code" / "gpt5" / "fibonacci-server"
+    trace = trace_of(run)
+    last = trace.steps[-1]
+    assert (last.k, last.tool, last.kind.value, last.is_error) == (15, "Read", "explore", False)
+    result = diagnose_trace(trace)
+    assert result.chain_ks == [6, 8] and 15 not in result.incorrect_ks
 
 
 def test_a_solved_run_has_no_false_claim():

@@ -69,11 +69,15 @@ def build_chain(trace: RunTrace, onset: int, signals: list[Signal], config: Heur
     chain = sorted({k for k in later if kinds[k].kind == StepKind.change}
                    | {k for k in same_rule if kinds[k].kind == StepKind.change})
     chain = [onset] + [k for k in chain if k > onset]
-    last = trace.steps[-1].k
+    last = trace.steps[-1]
     if len(chain) > config.max_chain:
         chain = chain[: config.max_chain - 1]
-    if last not in chain and last > onset:
-        chain.append(last)  # the run ends on the consequence: a claim of success or a stop
+    # The run ends on the consequence: a claim of success, a last change, or a stop on a call that failed. A last
+    # call that only looked (a read or probe that worked) is neither a change nor a claim, so it is not wrong.
+    claims = {s.k for s in signals if s.rule == "false_claim"}
+    ends_on_it = last.kind == StepKind.change or last.is_error or last.is_noop or last.k in claims
+    if last.k not in chain and last.k > onset and ends_on_it:
+        chain.append(last.k)
     return chain
 
 
@@ -123,14 +127,19 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
         onset = candidates[0]
     onset_signals = sorted((s for s in signals if s.k == onset.k), key=lambda s: -s.score)
     category = onset_signals[0].category
-    chain = build_chain(trace, onset.k, signals, config)
-    incorrect = set(chain)
+    # A loop the onset belongs to repeats the onset's mistake: its steps from the onset on are incorrect. Any other
+    # loop is what the protocol calls unuseful: its repeats after the first failing call, whatever else they touch,
+    # except the call the run ends on, where it stopped.
+    loops = [s for s in signals if s.rule == "error_loop"]
+    onset_loop = {k for s in loops if onset.k in s.steps for k in s.steps if k >= onset.k}
+    looped = {k for s in loops for k in s.steps[1:]} - onset_loop - {trace.steps[-1].k}
+    chain = [k for k in build_chain(trace, onset.k, signals, config) if k not in looped]
+    incorrect = set(chain) | onset_loop
     incorrect |= {s.k for s in signals if s.rule == "silent_change" and s.k > onset.k}
     # Declaring success in a run the verifier failed is a false claim acted upon (incorrect by the protocol).
     incorrect |= {s.k for s in signals if s.rule == "false_claim"}
-    # Every step of an unrecovered loop repeats the onset's mistake.
-    incorrect |= {k for s in signals if s.rule == "error_loop" and s.score >= 0.6 and s.k >= onset.k for k in s.steps}
-    unuseful = unuseful_steps(trace, incorrect)
+    incorrect -= looped
+    unuseful = sorted(set(unuseful_steps(trace, incorrect)) | looped)
     step = trace.step(onset.k)
     evidence = [Evidence(rule=s.rule, steps=s.steps or [s.k], reason=s.reason) for s in signals]
     tests = failing_tests(trace)

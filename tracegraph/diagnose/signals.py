@@ -83,13 +83,17 @@ def error_streaks(trace: RunTrace, min_len: int = 3) -> list[Signal]:
     out = []
     start = None
     for step in trace.steps + [None]:
-        failing = step is not None and (step.is_error or step.is_noop)
+        # An empty command runs nothing, like a `:` no-op, whether or not the format recorded it as a command.
+        failing = step is not None and (step.is_error or step.is_noop or not step.action.strip())
         if failing and start is None:
             start = step.k
         elif not failing and start is not None:
             end = (step.k - 1) if step is not None else trace.steps[-1].k
-            if end - start + 1 >= min_len:
-                ks = list(range(start, end + 1))
+            ks = list(range(start, end + 1))
+            # Calls issued together (one message, same timestamp) are one attempt: the agent saw none of the
+            # errors before making the others, so it did not loop on them.
+            attempts = len({trace.step(k).timestamp_ms or -k for k in ks})
+            if attempts >= min_len:
                 # A loop the agent never recovered from (no real change after it) is the failure itself; one
                 # followed by working changes was wasted effort, so it only weakly suggests an onset.
                 recovered = any(s.kind == StepKind.change and not s.is_error for s in trace.steps[end:])
@@ -185,12 +189,13 @@ def _declares_done(step, arguments_json: str) -> bool:
 
 
 def false_claims(trace: RunTrace, arguments: dict[int, str]) -> list[Signal]:
-    """The first step that declares the task done in a run the verifier failed: a claim acted upon that is false."""
+    """The last step that declares the task done in a run the verifier failed: the claim the run ends on, acted upon
+    by stopping, and false. An earlier "all done" the agent went on working after is not the one it acted on."""
     if trace.run.outcome != Outcome.failed:
         return []
     tests = failing_tests(trace)
     against = f"failing checks: {', '.join(tests[:2])}" if tests else "the verifier did not pass the run"
-    for step in trace.steps:
+    for step in reversed(trace.steps):
         if _declares_done(step, arguments.get(step.k, "{}")):
             return [Signal("false_claim", step.k, 0.25, Category.verification_misinterpretation,
                            f"step {step.k} declares the task done, but {against}", [step.k])]
