@@ -150,13 +150,15 @@ def test_the_false_claim_is_the_last_declaration_of_done():
     assert 24 not in result.incorrect_ks and result.chain_ks[-1] == 32
 
 
-def test_a_last_step_that_only_looks_does_not_end_the_chain():
+def test_a_last_step_that_only_looks_ends_the_chain_but_is_not_incorrect():
     run = FIXTURES / "tb-claude-code" / "gpt5" / "fibonacci-server"
     trace = trace_of(run)
     last = trace.steps[-1]
     assert (last.k, last.tool, last.kind.value, last.is_error) == (15, "Read", "explore", False)
     result = diagnose_trace(trace)
-    assert result.chain_ks == [6, 8] and 15 not in result.incorrect_ks
+    assert result.chain_ks == [6, 8, 15] and result.incorrect_ks == [6, 8, 14]
+    # A last step that is a claim of success stays incorrect (grid-pattern-transform's TodoWrite, step 10).
+    assert 10 in diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "c4" / "grid-pattern-transform")).incorrect_ks
 
 
 def test_a_solved_run_has_no_false_claim():

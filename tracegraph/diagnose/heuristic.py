@@ -69,16 +69,20 @@ def build_chain(trace: RunTrace, onset: int, signals: list[Signal], config: Heur
     chain = sorted({k for k in later if kinds[k].kind == StepKind.change}
                    | {k for k in same_rule if kinds[k].kind == StepKind.change})
     chain = [onset] + [k for k in chain if k > onset]
-    last = trace.steps[-1]
+    last = trace.steps[-1].k
     if len(chain) > config.max_chain:
         chain = chain[: config.max_chain - 1]
-    # The run ends on the consequence: a claim of success, a last change, or a stop on a call that failed. A last
-    # call that only looked (a read or probe that worked) is neither a change nor a claim, so it is not wrong.
-    claims = {s.k for s in signals if s.rule == "false_claim"}
-    ends_on_it = last.kind == StepKind.change or last.is_error or last.is_noop or last.k in claims
-    if last.k not in chain and last.k > onset and ends_on_it:
-        chain.append(last.k)
+    if last not in chain and last > onset:
+        chain.append(last)  # the run ends on the consequence: a claim of success or a stop
     return chain
+
+
+def only_looked(trace: RunTrace, k: int, signals: list[Signal]) -> bool:
+    """A step that worked and changed nothing, claimed nothing: a read or probe, wrong neither as an action nor as a
+    claim in the protocol's sense (at worst unuseful)."""
+    step = trace.step(k)
+    claims = {s.k for s in signals if s.rule == "false_claim"}
+    return step.kind != StepKind.change and not step.is_error and not step.is_noop and k not in claims
 
 
 def unuseful_steps(trace: RunTrace, incorrect: set[int]) -> list[int]:
@@ -134,7 +138,10 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
     onset_loop = {k for s in loops if onset.k in s.steps for k in s.steps if k >= onset.k}
     looped = {k for s in loops for k in s.steps[1:]} - onset_loop - {trace.steps[-1].k}
     chain = [k for k in build_chain(trace, onset.k, signals, config) if k not in looped]
-    incorrect = set(chain) | onset_loop
+    # The chain ends where the run ended; that last step is wrong when it claims success, changes something or is
+    # a failed call the run stopped on, but not when it only looked.
+    incorrect = {k for k in chain if k == onset.k or k != chain[-1] or not only_looked(trace, k, signals)}
+    incorrect |= onset_loop
     incorrect |= {s.k for s in signals if s.rule == "silent_change" and s.k > onset.k}
     # Declaring success in a run the verifier failed is a false claim acted upon (incorrect by the protocol).
     incorrect |= {s.k for s in signals if s.rule == "false_claim"}
