@@ -52,3 +52,11 @@ def test_colon_prefixed_parts_are_intents_not_actions():
     assert [(a.act, a.ran) for a in acts[10]] == [(Act.run_own, False)]
     assert [a.act for a in acts[7]] == [Act.install] and not acts[7][0].ran  # `: pip install pexpect`
     assert trace.step(8).stage.value == "environment"
+
+
+def test_an_empty_shell_command_is_a_noop():
+    trace = parse_source(HARBOR / "openssl-selfsigned-cert__6aDSXLS")
+    step = trace.step(15)  # Bash called with {"command": ""}
+    assert (step.command, step.is_noop, step.is_error) == ("", True, False)
+    # the run's other no-ops are `:` lines; nothing that runs a program is one
+    assert all(s.command.lstrip().startswith(":") for s in trace.steps if s.is_noop and s.k != 15)

@@ -83,8 +83,7 @@ def error_streaks(trace: RunTrace, min_len: int = 3) -> list[Signal]:
     out = []
     start = None
     for step in trace.steps + [None]:
-        # An empty command runs nothing, like a `:` no-op, whether or not the format recorded it as a command.
-        failing = step is not None and (step.is_error or step.is_noop or not step.action.strip())
+        failing = step is not None and (step.is_error or step.is_noop)
         if failing and start is None:
             start = step.k
         elif not failing and start is not None:

@@ -23,7 +23,8 @@ def _first_path(args: dict[str, Any]) -> str | None:
 def shell_command_of(tool: str, args: dict[str, Any]) -> str | None:
     """The shell command a tool call runs, if it is a shell tool."""
     if tool.lower() in _SHELL_TOOLS or "command" in args and tool.lower() not in {"str_replace_editor", "edit"}:
-        cmd = args.get("command") or args.get("cmd") or args.get("keystrokes")
+        # The first key present counts, even when empty: an empty command is a call that runs nothing (a no-op).
+        cmd = next((args[k] for k in ("command", "cmd", "keystrokes") if isinstance(args.get(k), (str, list))), None)
         if isinstance(cmd, str):
             return cmd
         if isinstance(cmd, list):
