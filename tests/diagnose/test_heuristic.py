@@ -76,6 +76,31 @@ def test_a_loop_after_the_onset_is_unuseful_up_to_where_the_run_stops():
     assert result.incorrect_ks == result.chain_ks == [13, 19]
 
 
+def test_a_failure_the_agent_acted_on_before_retrying_is_not_unuseful():
+    # pip fails at 2 and 4, and each time the agent installs what was missing (apt-get at 3, pyzmq at 5) before
+    # retrying; only the attempt at 6, retried at 7 with nothing changed in between, did not advance the task.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server")
+    assert {(d.src_k, d.dst_k) for d in trace.dependencies if d.reason.startswith("retries")} >= {(4, 2), (6, 4), (7, 6)}
+    assert [trace.step(k).kind.value for k in (3, 5)] == ["change", "change"]
+    unuseful = diagnose_trace(trace).unuseful_ks
+    assert 6 in unuseful and not {2, 4} & set(unuseful)
+
+
+def test_updating_the_plan_again_is_not_a_redundant_repeat():
+    # TodoWrite at 18 repeats 17 with one status changed: bookkeeping, not exploration done twice.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server")
+    assert (18, 17) in {(r.src_k, r.dst_k) for r in trace.repeats} and trace.step(18).tool == "TodoWrite"
+    assert 18 not in diagnose_trace(trace).unuseful_ks
+
+
+def test_listing_a_folder_after_writing_into_it_is_not_a_re_read():
+    # Step 16 lists /root/.jupyter (listed at 11) right after step 15 wrote a file into it.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server")
+    assert "/root/.jupyter" in {d.path for d in trace.deltas_of(16) if d.op.value == "read"}
+    assert "/root/.jupyter/jupyter_server_config.py" in {d.path for d in trace.deltas_of(15)}
+    assert 16 not in diagnose_trace(trace).unuseful_ks
+
+
 def test_verifier_without_network_is_not_the_agents_fault():
     result = diagnose_trace(trace_of(HARBOR / "regex-log__XYfBZFy"))
     assert result.onset_k is None and result.category == "not_agent_fault"

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from tracegraph.diagnose.result import Candidate, DiagnosisResult, Evidence
 from tracegraph.diagnose.signals import Signal, collect, failing_tests
 from tracegraph.schema import Category, Outcome, RunTrace, StepKind
+from tracegraph.tree.semantics import PLAN_TOOLS
 
 
 class HeuristicConfig(BaseModel):
@@ -86,12 +87,15 @@ def only_looked(trace: RunTrace, k: int, signals: list[Signal]) -> bool:
 
 
 def unuseful_steps(trace: RunTrace, incorrect: set[int]) -> list[int]:
-    """Repeats, no-ops that intended nothing, and failed attempts that were retried."""
+    """Repeats, no-ops that intended nothing, and failed attempts retried as they were."""
     out: set[int] = set()
-    for r in trace.repeats:
-        out.add(r.src_k)
-    retried = {d.dst_k for d in trace.dependencies if d.reason.startswith("retries")}
-    out |= retried
+    # Updating a plan (a todo list) again explores nothing, so it is no redundant exploration.
+    out |= {r.src_k for r in trace.repeats if trace.step(r.src_k).tool.lower() not in PLAN_TOOLS}
+    # A failure the agent acted on (a change before the retry: an install, a fix) told it what was missing; one
+    # retried with nothing changed in between did not advance the task.
+    changed = {s.k for s in trace.steps if s.kind == StepKind.change and not s.is_error}
+    out |= {d.dst_k for d in trace.dependencies if d.reason.startswith("retries")
+            and not any(d.dst_k < k < d.src_k for k in changed)}
     for s in trace.steps:
         if s.is_noop and not s.intent:
             out.add(s.k)
@@ -100,10 +104,11 @@ def unuseful_steps(trace: RunTrace, incorrect: set[int]) -> list[int]:
     for s in trace.steps:
         for d in trace.deltas_of(s.k):
             if d.path and d.op.value == "read":
-                if d.path in read_before and d.path not in writes_since:
+                # A listing of a directory changes when a file inside it is written.
+                if d.path in read_before and not any(w == d.path or w.startswith(d.path + "/") for w in writes_since):
                     out.add(s.k)
                 read_before[d.path] = s.k
-                writes_since.discard(d.path)
+                writes_since = {w for w in writes_since if w != d.path and not w.startswith(d.path + "/")}
             elif d.path:
                 writes_since.add(d.path)
     return sorted(out - incorrect)
