@@ -10,6 +10,7 @@ import pytest
 from tests.support import FIXTURES, gold_records
 from tracegraph.diagnose import diagnose_run, failed_run_ids
 from tracegraph.diagnose.heuristic import diagnose_trace
+from tracegraph.diagnose.signals import writes_by_path
 from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph.ingest import ingest_paths
 from tracegraph.ingest.discover import discover
@@ -47,6 +48,25 @@ def test_deliverable_never_written_means_premature_stop_at_the_end():
     result = diagnose_trace(trace_of(HARBOR / "dna-assembly__BC7CeVz"))
     assert (result.onset_k, result.category) == (10, "premature_stop")
     assert "/app/primers.fasta" in next(e.reason for e in result.evidence if e.rule == "never_produced")
+
+
+def test_a_checked_file_written_under_another_name_beside_it_is_a_misplaced_write():
+    # The checks read /root/.jupyter/jupyter_notebook_config.py, never written; step 15 wrote the settings to
+    # jupyter_server_config.py in the same folder. Earlier changes (mkdir at 9, the certificate at 11) are weaker.
+    result = diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server"))
+    assert [e.steps for e in result.evidence if e.rule == "misplaced_write"] == [[15]]
+    assert (result.onset_k, result.category) == (15, "mislocalized_edit")
+    reason = next(e.reason for e in result.evidence if e.rule == "misplaced_write")
+    assert "jupyter_server_config.py" in reason and "jupyter_notebook_config.py" in reason
+    assert result.incorrect_ks == [15, 26, 32]  # 26 edits the same wrong file; 32 claims the task done
+
+
+def test_a_script_beside_the_verifiers_test_file_is_no_misplaced_write():
+    # SWE-agent: the failing checks live in test_requests.py, which the agent was never asked to write; the
+    # reproduce.py it wrote beside it is a scratch script it ran itself, not the deliverable.
+    trace = trace_of(FIXTURES / "swe-agent" / "coder" / "trajs" / "psf__requests-2317.traj")
+    assert "/psf__requests/reproduce.py" in writes_by_path(trace)
+    assert not [e for e in diagnose_trace(trace).evidence if e.rule == "misplaced_write"]
 
 
 def test_unrecovered_error_loop_marks_every_step():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass, field
 
 from tracegraph.ingest.shell import command_effects
 from tracegraph.schema import Category, DeltaOp, Outcome, RunTrace, StepKind
+from tracegraph.tree.activity import is_test_path
 from tracegraph.tree.semantics import is_finish_call
 
 _WRITE_OPS = (DeltaOp.create, DeltaOp.modify, DeltaOp.delete)
@@ -115,6 +117,25 @@ def checked_file_writes(trace: RunTrace, checked: set[str]) -> list[Signal]:
     return out
 
 
+def misplaced_writes(trace: RunTrace, checked: set[str]) -> list[Signal]:
+    """Failing checks need a file the agent never wrote, but it wrote one of that name elsewhere, or one of that
+    type beside it: the change went to the wrong place. Neither the verifier's own test files (the checks live
+    there; nobody asked the agent to write them) nor the agent's scratch scripts count."""
+    written = writes_by_path(trace)
+    scratch = _scratch_paths(trace)
+    out = []
+    for path in sorted(p for p in checked if not written.get(p) and not is_test_path(p)):
+        name, folder = posixpath.basename(path), posixpath.dirname(path)
+        ext = posixpath.splitext(name)[1]
+        near = [(ks[0], w) for w, ks in written.items() if w not in scratch and (posixpath.basename(w) == name or (
+            ext and posixpath.dirname(w) == folder and posixpath.splitext(w)[1] == ext))]
+        if near:
+            k, w = min(near)
+            out.append(Signal("misplaced_write", k, 0.8, Category.mislocalized_edit,
+                              f"step {k} wrote {w}, but failing checks need {path}, which was never written", [k]))
+    return out
+
+
 def never_produced(trace: RunTrace, checked: set[str]) -> list[Signal]:
     """Failing checks name files the agent never wrote: it stopped before producing the deliverable."""
     written = writes_by_path(trace)
@@ -206,7 +227,8 @@ def collect(trace: RunTrace) -> list[Signal]:
     checked = checked_files(trace)
     arguments = {c.k: c.arguments_json for c in trace.tool_calls}
     return (silent_changes(trace, checked) + error_streaks(trace) + checked_file_writes(trace, checked)
-            + never_produced(trace, checked) + unverified_end(trace) + first_error(trace) + first_change(trace)
+            + never_produced(trace, checked) + misplaced_writes(trace, checked)
+            + unverified_end(trace) + first_error(trace) + first_change(trace)
             + reverted_edits(trace, arguments) + false_claims(trace, arguments))
 
 
