@@ -121,6 +121,14 @@ def test_listing_a_folder_after_writing_into_it_is_not_a_re_read():
     assert 16 not in diagnose_trace(trace).unuseful_ks
 
 
+def test_running_the_file_the_onset_wrote_carries_the_error():
+    # Step 13 writes the preprocessing script, step 14 runs it to build the training data from it.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "c4" / "train-fasttext")
+    assert any(d.src_k == 14 and d.dst_k == 13 and d.reason.startswith("runs") for d in trace.dependencies)
+    result = diagnose_trace(trace)
+    assert result.onset_k == 13 and result.chain_ks[:2] == [13, 14] and 14 in result.incorrect_ks
+
+
 def test_verifier_without_network_is_not_the_agents_fault():
     result = diagnose_trace(trace_of(HARBOR / "regex-log__XYfBZFy"))
     assert result.onset_k is None and result.category == "not_agent_fault"

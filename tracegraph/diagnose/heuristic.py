@@ -63,11 +63,14 @@ def downstream(trace: RunTrace, onset: int) -> list[int]:
 
 
 def build_chain(trace: RunTrace, onset: int, signals: list[Signal], config: HeuristicConfig) -> list[int]:
-    """Onset, then later steps that build on it (dependent changes and checks, repeats of it), ending at the end."""
+    """Onset, then later steps that build on it (dependent changes, runs of what it wrote, repeats of it), ending
+    at the end."""
     later = [k for k in downstream(trace, onset)]
     same_rule = {k for s in signals if s.k == onset for k in s.steps if k > onset}
     kinds = {s.k: s for s in trace.steps}
-    chain = sorted({k for k in later if kinds[k].kind == StepKind.change}
+    # Running the file the onset wrote carries its mistake into what the run produces.
+    runs = {d.src_k for d in trace.dependencies if d.dst_k == onset and d.reason.startswith("runs")}
+    chain = sorted({k for k in later if kinds[k].kind == StepKind.change} | runs
                    | {k for k in same_rule if kinds[k].kind == StepKind.change})
     chain = [onset] + [k for k in chain if k > onset]
     last = trace.steps[-1].k
