@@ -98,6 +98,15 @@ def test_tests_come_from_parser_results_with_pytest_messages():
     assert minio.test_files == {"test_command_output_content": ["/app/result.txt"]}
 
 
+def test_pane_lines_wrapped_at_the_terminal_width_are_joined():
+    # The post-test pane is 160 columns wide: the listed folder's path was cut in two there.
+    reshard = parsed(trial("gpt5/reshard-c4-data"))
+    assert reshard.test_files == {"test_reformat_success": ["/app/c4_reshard/"]}
+    assert "<built-in function listdir>('/app/c4_reshard/')" in reshard.tests[0].message
+    # pytest's section rules fill the width too; each still opens its own test's section
+    assert reshard.tests[1].message.startswith(">       assert set(gt_hashes.keys()) == set(os.listdir(TARGET_DIR))")
+
+
 def test_run_facts():
     run = parsed(trial("c4/grid-pattern-transform")).run
     assert run.framework == "claude-code"

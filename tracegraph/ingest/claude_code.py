@@ -17,6 +17,7 @@ from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
 from tracegraph.ingest.jsontext import loads
+from tracegraph.ingest.terminal import cast_width, unwrap_pane
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 
@@ -327,6 +328,8 @@ def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
         builder.set(reward=1.0 if results["is_resolved"] else 0.0)
     pane = trial / "panes" / "post-test.txt"
     test_output = pane.read_text(encoding="utf-8", errors="replace").rstrip() if pane.is_file() else ""
+    # The pane is as wide as the tests' recording; lines that filled it were wrapped there.
+    test_output = unwrap_pane(test_output, cast_width(trial / "sessions" / "tests.cast"))
     failures = _pytest_failures(test_output)
     parser_results = results.get("parser_results") or {}
     for name, status in parser_results.items():

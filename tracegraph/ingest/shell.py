@@ -16,9 +16,12 @@ class CommandEffect(NamedTuple):
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")"}
-_READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "rg", "diff", "file", "stat", "md5sum",
+_READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "fgrep", "rg", "diff", "file", "stat", "md5sum",
             "sha256sum", "xxd", "hexdump", "od", "strings", "jq", "awk", "sort", "uniq", "cut", "nl", "bat", "ls",
             "tree", "readlink", "realpath", "du", "source", "."}
+# Readers whose first operand is a pattern or program, not a file, unless an option gave it (`grep -e PAT FILE`).
+_PATTERN_FIRST = {"grep", "egrep", "fgrep", "rg", "awk", "jq"}
+_PATTERN_OPTIONS = {"-e", "-f", "--regexp", "--file", "--from-file"}
 _RUNNERS = {"python", "python3", "python2", "bash", "sh", "zsh", "node", "ruby", "perl", "php", "Rscript", "julia",
             "pypy3", "uv"}
 _INSTALLERS = {"pip", "pip3", "apt", "apt-get", "yum", "dnf", "apk", "npm", "yarn", "pnpm", "conda", "mamba",
@@ -269,6 +272,12 @@ def _simple_command_effects(words: list[str]) -> list[CommandEffect]:
     if words[0].startswith("./") or words[0].startswith("/") and _looks_like_path(words[0]):
         return [CommandEffect(DeltaOp.execute, words[0])]
     if prog in _READERS:
+        if prog in _PATTERN_FIRST and ops:
+            if any(w in _PATTERN_OPTIONS for w in words[1:]):  # `-e PAT`: the word after it is no file
+                patterns = {words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-e", "--regexp")}
+                paths = [w for w in paths if w not in patterns]
+            else:
+                paths = [w for w in ops[1:] if _looks_like_path(w)]  # the first operand is what to look for
         return [CommandEffect(DeltaOp.read, p) for p in paths] or [CommandEffect(DeltaOp.read, None, "inspect")]
     if prog in {"find", "locate", "fd"}:
         return [CommandEffect(DeltaOp.read, None, "search")]

@@ -32,6 +32,7 @@ _ANSI = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PROMPT = re.compile(r"^[\w.-]+@[\w.-]+:[^\n]*[#$] ?$")
+_RULE_END = re.compile(r"([_=-])\1\1$")
 # terminal-bench appends this to each command it must wait for; it is harness plumbing, not the command.
 _HARNESS_WAIT = "; tmux wait -S done"
 # failure_mode values that mean the harness, not the agent, kept a trial from being graded.
@@ -96,6 +97,38 @@ def read_cast(path: Path) -> Cast:
         events.append(CastEvent(clock, str(kind), str(data)))
     start = header.get("timestamp")
     return Cast(float(start) if isinstance(start, (int, float)) else None, events)
+
+
+def cast_width(path: Path) -> int | None:
+    """The terminal width an asciinema recording's header gives (its first line), if any."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            header = loads(fh.readline())
+    except (OSError, json.JSONDecodeError):
+        return None
+    width = header.get("width") if isinstance(header, dict) else None
+    return width if isinstance(width, int) and width > 0 else None
+
+
+def unwrap_pane(text: str, width: int | None) -> str:
+    """A tmux pane capture with the terminal's hard wraps undone: a line that fills the width goes on below.
+
+    Without this a path or message longer than the pane is cut in two (`/app/c4_resha` + `rd/`). Rules that fill
+    the width on purpose (pytest's `____ test_x ____` and `==== ... ====` lines) end lines of their own.
+    """
+    if not width or "\n" not in text:
+        return text
+    out: list[str] = []
+    carry = ""
+    for line in text.split("\n"):
+        if len(line) == width and not _RULE_END.search(line):
+            carry += line
+        else:
+            out.append(carry + line)
+            carry = ""
+    if carry:
+        out.append(carry)
+    return "\n".join(out)
 
 
 def cast_has_claude_stream_json(cast: Path) -> bool:
