@@ -69,6 +69,21 @@ def test_a_script_beside_the_verifiers_test_file_is_no_misplaced_write():
     assert not [e for e in diagnose_trace(trace).evidence if e.rule == "misplaced_write"]
 
 
+def test_making_the_folder_of_a_checked_file_is_not_producing_it():
+    # Step 9 only made /root/.jupyter; jupyter_notebook_config.py inside it, which the checks read, never came.
+    result = diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server"))
+    never = [e for e in result.evidence if e.rule == "never_produced"]
+    assert [e.steps for e in never] == [[32]] and "/root/.jupyter/jupyter_notebook_config.py" in never[0].reason
+    assert result.onset_k == 15  # the misplaced write is still the stronger evidence
+
+
+def test_a_checked_folder_the_agent_made_was_produced():
+    # The checks name /app/c4_reshard/ (with its last slash); step 7 made that folder.
+    result = diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "reshard-c4-data"))
+    assert not [e for e in result.evidence if e.rule == "never_produced"]
+    assert [e.steps[0] for e in result.evidence if e.rule == "wrote_checked_file"] == [7]
+
+
 def test_unrecovered_error_loop_marks_every_step():
     result = diagnose_trace(trace_of(HARBOR / "openssl-selfsigned-cert__6aDSXLS"))
     assert (result.onset_k, result.category) == (1, "unproductive_looping")

@@ -33,10 +33,10 @@ def failing_tests(trace: RunTrace) -> list[str]:
 
 
 def checked_files(trace: RunTrace) -> set[str]:
-    """Files that failing verifier checks name."""
+    """Files that failing verifier checks name, spelled as the deltas spell paths (a folder without its last `/`)."""
     out: set[str] = set()
     for name in failing_tests(trace):
-        out.update(trace.test_files.get(name, []))
+        out.update(posixpath.normpath(p) for p in trace.test_files.get(name, []))
     return out
 
 
@@ -137,9 +137,10 @@ def misplaced_writes(trace: RunTrace, checked: set[str]) -> list[Signal]:
 
 
 def never_produced(trace: RunTrace, checked: set[str]) -> list[Signal]:
-    """Failing checks name files the agent never wrote: it stopped before producing the deliverable."""
+    """Failing checks name files the agent never wrote: it stopped before producing the deliverable. Only a write of
+    that very path counts: making the folder a checked file belongs in is not writing the file."""
     written = writes_by_path(trace)
-    missing = sorted(p for p in checked if not written.get(p) and not any(p.startswith(w + "/") for w in written))
+    missing = sorted(p for p in checked if not written.get(p))
     if not missing or not trace.steps:
         return []
     last = trace.steps[-1].k
