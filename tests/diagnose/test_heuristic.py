@@ -84,6 +84,23 @@ def test_a_checked_folder_the_agent_made_was_produced():
     assert [e.steps[0] for e in result.evidence if e.rule == "wrote_checked_file"] == [7]
 
 
+def test_a_run_ending_after_an_install_has_no_unverified_change():
+    # The only changes of the run are `pip install` calls (steps 8 and 29): the environment, not the deliverable.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "coder" / "count-dataset-tokens")
+    assert [s.k for s in trace.steps if s.kind == "change"] == [8, 29]
+    assert not [e for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
+
+
+@pytest.mark.parametrize(("command", "fires"), [("pip install biopython", False),
+                                                ("echo done > /app/notes.txt", True)])
+def test_only_a_change_to_the_deliverable_can_end_a_run_unverified(tmp_path, command, fires):
+    trace = trace_of(_with_extra_bash_step(HARBOR / "dna-assembly__BC7CeVz", tmp_path, command))
+    last = trace.steps[-1].k
+    assert trace.step(last).kind == "change"
+    unverified = [e.steps for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
+    assert unverified == ([[last, last]] if fires else [])
+
+
 def test_unrecovered_error_loop_marks_every_step():
     result = diagnose_trace(trace_of(HARBOR / "openssl-selfsigned-cert__6aDSXLS"))
     assert (result.onset_k, result.category) == (1, "unproductive_looping")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from tracegraph.ingest.shell import command_effects
 from tracegraph.schema import Category, DeltaOp, Outcome, RunTrace, StepKind
-from tracegraph.tree.activity import is_test_path
-from tracegraph.tree.semantics import is_finish_call
+from tracegraph.tree.activity import BUILDING, is_test_path
+from tracegraph.tree.semantics import is_finish_call, trace_activities
 
 _WRITE_OPS = (DeltaOp.create, DeltaOp.modify, DeltaOp.delete)
 _FAILED = {"failed", "error", "errored", "fail"}
@@ -149,8 +149,10 @@ def never_produced(trace: RunTrace, checked: set[str]) -> list[Signal]:
 
 
 def unverified_end(trace: RunTrace) -> list[Signal]:
-    """The run ends right after a change that nothing checked."""
-    changes = [s.k for s in trace.steps if s.kind == StepKind.change]
+    """The run ends right after a change to what the run builds that nothing checked. An install changes the
+    environment, not the deliverable, so a run ending on one has nothing unverified."""
+    changes = [s.k for s, acts in zip(trace.steps, trace_activities(trace))
+               if s.kind == StepKind.change and any(a.act in BUILDING for a in acts)]
     if not changes or not trace.steps:
         return []
     last_change = changes[-1]
