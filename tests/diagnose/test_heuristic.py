@@ -101,6 +101,14 @@ def test_only_a_change_to_the_deliverable_can_end_a_run_unverified(tmp_path, com
     assert unverified == ([[last, last]] if fires else [])
 
 
+def test_a_checked_file_the_agent_also_ran_is_the_deliverable_not_a_scratch_script():
+    # Step 2 writes /app/text_processor.py, which the failing check examines; step 6 runs it. It is still the
+    # first change to the deliverable (step 4's sample.txt is only input for it).
+    result = diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "vim-terminal-task"))
+    first = [e for e in result.evidence if e.rule == "first_change"]
+    assert [e.steps for e in first] == [[2]] and "/app/text_processor.py" in first[0].reason
+
+
 def test_unrecovered_error_loop_marks_every_step():
     result = diagnose_trace(trace_of(HARBOR / "openssl-selfsigned-cert__6aDSXLS"))
     assert (result.onset_k, result.category) == (1, "unproductive_looping")

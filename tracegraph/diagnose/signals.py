@@ -236,10 +236,11 @@ def collect(trace: RunTrace) -> list[Signal]:
 
 
 def _scratch_paths(trace: RunTrace) -> set[str]:
-    """Files the agent created and then ran itself (reproduction and test scripts), not the deliverable."""
+    """Files the agent created and then ran itself (reproduction and test scripts), not the deliverable. A file failing
+    checks name is the deliverable however the agent used it."""
     created = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.create}
     executed = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.execute}
-    return created & executed
+    return created & executed - checked_files(trace)
 
 
 def first_change(trace: RunTrace) -> list[Signal]:
