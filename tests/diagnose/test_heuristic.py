@@ -84,11 +84,14 @@ def test_a_checked_folder_the_agent_made_was_produced():
     assert [e.steps[0] for e in result.evidence if e.rule == "wrote_checked_file"] == [7]
 
 
-def test_a_run_ending_after_an_install_has_no_unverified_change():
-    # The only changes of the run are `pip install` calls (steps 8 and 29): the environment, not the deliverable.
+def test_the_unverified_end_is_the_last_change_to_the_deliverable_not_an_install():
+    # `pip install` at 8 and 29 change the environment; 31, 32 and 36 are inline scripts that write files, and 36,
+    # which writes the answer, ends the run unchecked.
     trace = trace_of(FIXTURES / "tb-claude-code" / "coder" / "count-dataset-tokens")
-    assert [s.k for s in trace.steps if s.kind == "change"] == [8, 29]
-    assert not [e for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
+    assert [s.k for s in trace.steps if s.kind == "change"] == [8, 29, 31, 32, 36]
+    unverified = [e for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
+    assert [(e.steps, e.reason) for e in unverified] == [
+        ([36, 36], "last change at step 36 was never verified before the run ended")]
 
 
 @pytest.mark.parametrize(("command", "fires"), [("pip install biopython", False),

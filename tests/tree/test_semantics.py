@@ -60,3 +60,11 @@ def test_an_empty_shell_command_is_a_noop():
     assert (step.command, step.is_noop, step.is_error) == ("", True, False)
     # the run's other no-ops are `:` lines; nothing that runs a program is one
     assert all(s.command.lstrip().startswith(":") for s in trace.steps if s.is_noop and s.k != 15)
+
+
+def test_a_cut_command_is_read_whole_from_its_tool_call():
+    trace, acts = _acts(next((TB / "coder" / "count-dataset-tokens").iterdir()))
+    step = trace.step(36)  # a 3,000-character `python -c` whose answer is written near its end
+    assert step.command.endswith("more chars]") and "answer.txt" not in step.command
+    assert [(a.act, a.detail) for a in acts[35]] == [(Act.write, "python inline code writes files")]
+    assert step.kind.value == "change"

@@ -7,6 +7,7 @@ import posixpath
 import re
 
 from tracegraph.ingest.shell import command_effects
+from tracegraph.ingest.tools import shell_command_of
 from tracegraph.schema import DeltaOp, RunTrace, StateDelta, Step, ToolCall
 from tracegraph.tree.activity import (
     Act, Activity, Workspace, as_intent, command_cwd, is_scratch_path, is_test_path,
@@ -102,10 +103,12 @@ def is_finish_call(step: Step) -> bool:
     return step.tool.lower() in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS
 
 
-def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, background: bool = False) -> list[Activity]:
+def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, background: bool = False,
+                    full_command: str | None = None) -> list[Activity]:
     """What the step did (or, for a no-op or rejected command, what it tried to do); empty when unreadable.
 
-    `background`: the call asked its tool to leave the command running (a server start).
+    `background`: the call asked its tool to leave the command running (a server start). `full_command`: the whole
+    command when the step's own was cut (see full_commands).
     """
     tool = step.tool.lower()
     if is_finish_call(step):
@@ -114,7 +117,7 @@ def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, backgro
                        (WEB_TOOLS, Act.search)):
         if tool in tools:
             return [Activity(act, tool)]
-    command = step.intent if step.is_noop else step.command
+    command = step.intent if step.is_noop else (full_command or step.command)
     ran = not step.is_noop and not shell_rejected(step)
     # The command's words come first: their details are richer than a bare delta effect ("install").
     acts = shell_activities(command, ws, background) if command else []
@@ -145,17 +148,43 @@ def _scratch(acts: list[Activity], command: str | None) -> list[Activity]:
     return [Activity(Act.write_scratch, a.detail, a.paths) if a.act == Act.write else a for a in acts]
 
 
+_CUT = re.compile(r"… \[\d+ more chars\]$")
+
+
+def full_commands(trace: RunTrace) -> dict[int, str]:
+    """Step → whole shell command, for steps whose stored command was cut.
+
+    A step keeps 2,000 characters of its command and its tool call up to 20,000 of the arguments: a file written
+    late in a long inline script (`python -c "..."`) is only seen in the latter.
+    """
+    cut = {s.k: s for s in trace.steps if s.command and _CUT.search(s.command)}
+    out: dict[int, str] = {}
+    for call in trace.tool_calls:
+        step = cut.get(call.k)
+        if step is None:
+            continue
+        try:
+            args = json.loads(call.arguments_json)
+        except ValueError:
+            continue  # the arguments were cut too: the step's own text is all there is
+        command = shell_command_of(step.tool, args) if isinstance(args, dict) else None
+        if command:
+            out[call.k] = command
+    return out
+
+
 def trace_activities(trace: RunTrace) -> list[list[Activity]]:
     """Activities of every step of a RunTrace, in order, each read against what earlier steps wrote."""
     by_k: dict[int, list[StateDelta]] = {}
     for d in trace.deltas:
         by_k.setdefault(d.k, []).append(d)
     background = background_steps(trace.tool_calls)
+    whole = full_commands(trace)
     ws = Workspace()
     out: list[list[Activity]] = []
     for step in trace.steps:
         deltas = by_k.get(step.k, [])
-        acts = step_activities(step, deltas, ws, step.k in background)
+        acts = step_activities(step, deltas, ws, step.k in background, whole.get(step.k))
         out.append(acts)
         ws.record(step.k, [] if shell_rejected(step) else deltas)
     return out
