@@ -1,4 +1,4 @@
-"""JSON text to Python values at orjson's speed (3-5× json's on trajectories and recordings) with json's leniency."""
+"""JSON text to Python values with orjson (twice as fast as json on recording lines, measured) and json's leniency."""
 
 from __future__ import annotations
 
