@@ -16,9 +16,9 @@ class CommandEffect(NamedTuple):
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")"}
-_READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "fgrep", "rg", "diff", "file", "stat", "md5sum",
-            "sha256sum", "xxd", "hexdump", "od", "strings", "jq", "awk", "sort", "uniq", "cut", "nl", "bat", "ls",
-            "tree", "readlink", "realpath", "du", "source", "."}
+_READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "fgrep", "rg", "diff", "file", "stat",
+            "md5sum", "sha256sum", "xxd", "hexdump", "od", "strings", "jq", "awk", "sort", "uniq", "cut", "nl", "bat",
+            "ls", "tree", "readlink", "realpath", "du", "source", "."}
 # Readers whose first operand is a pattern or program, not a file, unless an option gave it (`grep -e PAT FILE`).
 _PATTERN_FIRST = {"grep", "egrep", "fgrep", "rg", "awk", "jq"}
 _PATTERN_OPTIONS = {"-e", "-f", "--regexp", "--file", "--from-file"}
