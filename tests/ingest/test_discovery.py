@@ -99,6 +99,13 @@ EXPECTED: list[tuple[str, str, str, int, str]] = [
       for n, steps in [(1, 4), (10, 7), (2, 5), (3, 5), (4, 7), (5, 7), (6, 7), (7, 7), (8, 6), (9, 4)]],
     *[(f"who-and-when/hand-crafted/{n}.json", f"hand-crafted-{n}", "who-and-when", steps, "failed")
       for n, steps in [(1, 28), (2, 85), (3, 92), (4, 16), (5, 19)]],
+    *[(f"unknown-formats/{path}", path.split("/")[1].rsplit(".", 1)[0], framework, steps, "unknown")
+      for path, framework, steps in [
+          ("codex-rollout-jsonl/agent-sessions__schema-coverage-small.jsonl", "codex", 8),
+          ("codex-rollout-jsonl/vibecodingtracker__codex-vscode-0.39.jsonl", "codex", 18),
+          ("gemini-cli-session/agent-sessions__schema-coverage-large.json", "gemini-cli", 2),
+          ("gemini-cli-session/vibecodingtracker__session-legacy.json", "gemini-cli", 7),
+          ("gemini-cli-session/vibecodingtracker__session.jsonl", "gemini-cli", 12)]],
 ]
 
 
@@ -132,7 +139,7 @@ def test_format_forces_one_parser():
     forced = discover([FIXTURES / "swe-agent", FIXTURES / "who-and-when"], format="swe-agent")
     assert {u.parser.name for u in forced.units} == {"swe-agent"}
     assert len(forced.units) == 8
-    with pytest.raises(UnknownNameError, match="unknown format 'nope'; valid: claude-code, harbor-atif"):
+    with pytest.raises(UnknownNameError, match="unknown format 'nope'; valid: claude-code, codex, gemini-cli, harbor-atif"):
         discover([FIXTURES], format="nope")
 
 
@@ -141,4 +148,4 @@ def test_formats_json_lists_every_parser():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["name"] for r in rows] == list(PARSERS)
-    assert len(rows) == 8 and all(r["recognises"].strip() for r in rows)
+    assert len(rows) == 10 and all(r["recognises"].strip() for r in rows)

@@ -38,6 +38,8 @@ PARSERS: dict[str, str] = {
     "swe-agent": "tracegraph.ingest.swe_agent:SweAgentParser",
     "openhands": "tracegraph.ingest.openhands:OpenHandsParser",
     "who-and-when": "tracegraph.ingest.who_and_when:WhoAndWhenParser",
+    "codex": "tracegraph.ingest.codex:CodexRolloutParser",
+    "gemini-cli": "tracegraph.ingest.gemini_cli:GeminiCliParser",
 }
 
 
