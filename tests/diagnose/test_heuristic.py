@@ -10,7 +10,7 @@ import pytest
 from tests.support import FIXTURES, gold_records
 from tracegraph.diagnose import diagnose_run, failed_run_ids
 from tracegraph.diagnose.heuristic import diagnose_trace
-from tracegraph.diagnose.signals import writes_by_path
+from tracegraph.diagnose.rules import writes_by_path
 from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph.ingest import ingest_paths
 from tracegraph.ingest.discover import discover

@@ -4,36 +4,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pydantic import BaseModel, ConfigDict
-
+from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.result import Candidate, DiagnosisResult, Evidence
-from tracegraph.diagnose.signals import Signal, collect, failing_tests
-from tracegraph.schema import Category, Outcome, RunTrace, StepKind
+from tracegraph.diagnose.rules import Firing, TraceFacts, facts_of, fire_all
+from tracegraph.diagnose.rules.error_loop import ErrorLoop
+from tracegraph.diagnose.rules.false_claim import FalseClaim
+from tracegraph.diagnose.rules.silent_change import SilentChange
+from tracegraph.schema import Category, DependencyKind, Outcome, RunTrace, StepKind
 from tracegraph.tree.semantics import PLAN_TOOLS
 
 
-class HeuristicConfig(BaseModel):
-    """Knobs of the heuristic method."""
-
-    model_config = ConfigDict(use_attribute_docstrings=True)
-
-    top_candidates: int = 5
-    """Ranked onset candidates kept on the Diagnosis."""
-    earliness_window: float = 0.2
-    """A candidate this close in score to the best but earlier wins: the onset is the earliest critical step."""
-    max_chain: int = 8
-    """Most steps in the reported error chain."""
-
-
-def rank(signals: list[Signal], config: HeuristicConfig) -> list[Candidate]:
+def rank(signals: list[Firing], config: HeuristicConfig) -> list[Candidate]:
     """Candidates by combined score: the best rule per step plus a little for each further rule agreeing."""
-    by_k: dict[int, list[Signal]] = defaultdict(list)
+    by_k: dict[int, list[Firing]] = defaultdict(list)
     for s in signals:
         by_k[s.k].append(s)
     out = []
     for k, sigs in by_k.items():
         scores = sorted((s.score for s in sigs), reverse=True)
-        score = min(1.0, scores[0] + 0.05 * (len(scores) - 1))
+        score = min(1.0, scores[0] + config.agreement_bonus * (len(scores) - 1))
         out.append(Candidate(k=k, score=round(score, 3), reasons=[s.reason for s in sigs]))
     return sorted(out, key=lambda c: (-c.score, c.k))[: config.top_candidates]
 
@@ -43,7 +32,8 @@ def choose_onset(candidates: list[Candidate], config: HeuristicConfig) -> Candid
         return None
     best = candidates[0]
     # Weak evidence (a lone tool error) never wins on earliness alone; it must be the best there is.
-    close = [c for c in candidates if c.score >= best.score - config.earliness_window and c.score >= 0.3] or [best]
+    close = [c for c in candidates if c.score >= best.score - config.earliness_window
+             and c.score >= config.earliness_floor] or [best]
     return min(close, key=lambda c: c.k)
 
 
@@ -62,14 +52,14 @@ def downstream(trace: RunTrace, onset: int) -> list[int]:
     return sorted(seen - {onset})
 
 
-def build_chain(trace: RunTrace, onset: int, signals: list[Signal], config: HeuristicConfig) -> list[int]:
+def build_chain(trace: RunTrace, onset: int, signals: list[Firing], config: HeuristicConfig) -> list[int]:
     """Onset, then later steps that build on it (dependent changes, runs of what it wrote, repeats of it), ending
     at the end."""
     later = [k for k in downstream(trace, onset)]
     same_rule = {k for s in signals if s.k == onset for k in s.steps if k > onset}
     kinds = {s.k: s for s in trace.steps}
     # Running the file the onset wrote carries its mistake into what the run produces.
-    runs = {d.src_k for d in trace.dependencies if d.dst_k == onset and d.reason.startswith("runs")}
+    runs = {d.src_k for d in trace.dependencies if d.dst_k == onset and d.kind == DependencyKind.runs}
     chain = sorted({k for k in later if kinds[k].kind == StepKind.change} | runs
                    | {k for k in same_rule if kinds[k].kind == StepKind.change})
     chain = [onset] + [k for k in chain if k > onset]
@@ -81,11 +71,11 @@ def build_chain(trace: RunTrace, onset: int, signals: list[Signal], config: Heur
     return chain
 
 
-def only_looked(trace: RunTrace, k: int, signals: list[Signal]) -> bool:
+def only_looked(trace: RunTrace, k: int, signals: list[Firing]) -> bool:
     """A step that worked and changed nothing, claimed nothing: a read or probe, wrong neither as an action nor as a
     claim in the protocol's sense (at worst unuseful)."""
     step = trace.step(k)
-    claims = {s.k for s in signals if s.rule == "false_claim"}
+    claims = {s.k for s in signals if s.rule == FalseClaim.name}
     return step.kind != StepKind.change and not step.is_error and not step.is_noop and k not in claims
 
 
@@ -97,7 +87,7 @@ def unuseful_steps(trace: RunTrace, incorrect: set[int]) -> list[int]:
     # A failure the agent acted on (a change before the retry: an install, a fix) told it what was missing; one
     # retried with nothing changed in between did not advance the task.
     changed = {s.k for s in trace.steps if s.kind == StepKind.change and not s.is_error}
-    out |= {d.dst_k for d in trace.dependencies if d.reason.startswith("retries")
+    out |= {d.dst_k for d in trace.dependencies if d.kind == DependencyKind.retries
             and not any(d.dst_k < k < d.src_k for k in changed)}
     for s in trace.steps:
         if s.is_noop and not s.intent:
@@ -117,8 +107,9 @@ def unuseful_steps(trace: RunTrace, incorrect: set[int]) -> list[int]:
     return sorted(out - incorrect)
 
 
-def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> DiagnosisResult:
-    """Heuristic diagnosis of one run's trace."""
+def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None,
+                   facts: TraceFacts | None = None) -> DiagnosisResult:
+    """Heuristic diagnosis of one run's trace (`facts`: the trace's facts when already computed)."""
     config = config or HeuristicConfig()
     run_id = trace.run_id
     if trace.run.outcome == Outcome.infra_error or not trace.steps:
@@ -128,12 +119,13 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
             unuseful_ks=unuseful_steps(trace, set()) if trace.steps else [],
             reasoning=f"The failure has no agent cause visible: {why}.",
             evidence=[Evidence(rule="not_agent_fault", steps=[], reason=why)])
-    signals = collect(trace)
+    facts = facts or facts_of(trace)
+    signals = fire_all(facts, config)
     candidates = rank(signals, config)
     onset = choose_onset(candidates, config)
     if onset is None:
         last = trace.steps[-1].k
-        signals.append(Signal("fallback_last_step", last, 0.1, Category.premature_stop,
+        signals.append(Firing("fallback_last_step", last, config.fallback_last_step, Category.premature_stop,
                               f"no rule fired; the run stopped at step {last} without passing", [last]))
         candidates = rank(signals, config)
         onset = candidates[0]
@@ -142,7 +134,7 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
     # A loop the onset belongs to repeats the onset's mistake: its steps from the onset on are incorrect. Any other
     # loop is what the protocol calls unuseful: its repeats after the first failing call, whatever else they touch,
     # except the call the run ends on, where it stopped.
-    loops = [s for s in signals if s.rule == "error_loop"]
+    loops = [s for s in signals if s.rule == ErrorLoop.name]
     onset_loop = {k for s in loops if onset.k in s.steps for k in s.steps if k >= onset.k}
     looped = {k for s in loops for k in s.steps[1:]} - onset_loop - {trace.steps[-1].k}
     chain = [k for k in build_chain(trace, onset.k, signals, config) if k not in looped]
@@ -150,14 +142,14 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None) -> Di
     # a failed call the run stopped on, but not when it only looked.
     incorrect = {k for k in chain if k == onset.k or k != chain[-1] or not only_looked(trace, k, signals)}
     incorrect |= onset_loop
-    incorrect |= {s.k for s in signals if s.rule == "silent_change" and s.k > onset.k}
+    incorrect |= {s.k for s in signals if s.rule == SilentChange.name and s.k > onset.k}
     # Declaring success in a run the verifier failed is a false claim acted upon (incorrect by the protocol).
-    incorrect |= {s.k for s in signals if s.rule == "false_claim"}
+    incorrect |= {s.k for s in signals if s.rule == FalseClaim.name}
     incorrect -= looped
     unuseful = sorted(set(unuseful_steps(trace, incorrect)) | looped)
     step = trace.step(onset.k)
     evidence = [Evidence(rule=s.rule, steps=s.steps or [s.k], reason=s.reason) for s in signals]
-    tests = failing_tests(trace)
+    tests = facts.failing
     reasoning = (f"Onset at step {onset.k} ({step.stage.value if step.stage else 'unstaged'}, {step.tool}): "
                  f"{onset_signals[0].reason}. The error propagates through steps "
                  f"{', '.join(map(str, chain[1:])) or 'none'}"

@@ -37,7 +37,7 @@ def load_trace(store: Store, run_id: str) -> RunTrace:
             test_files[test.name] = sorted(r["files"])
     deps = [Dependency(**r) for r in store.query(
         "MATCH (a:Step {run_id: $id})-[e:DEPENDS_ON]->(b:Step) RETURN a.k AS src_k, b.k AS dst_k, "
-        "e.reason AS reason ORDER BY src_k, dst_k", q)]
+        "e.kind AS kind, e.reason AS reason ORDER BY src_k, dst_k", q)]
     reps = [Repeat(**r) for r in store.query(
         "MATCH (a:Step {run_id: $id})-[e:REPEATS]->(b:Step) RETURN a.k AS src_k, b.k AS dst_k, "
         "e.similarity AS similarity ORDER BY src_k", q)]

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 
 from tracegraph.diagnose import DiagnosisResult, Evidence
-from tracegraph.diagnose.signals import failing_tests
+from tracegraph.diagnose.rules import failing_tests
 from tracegraph.schema import Category, RunTrace, Step
 
 MAX_EVIDENCE = 8

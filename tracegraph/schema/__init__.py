@@ -5,7 +5,7 @@ from tracegraph.schema.nodes import (
     LABELS, NODE_MODELS, Category, DeltaOp, Diagnosis, File, Node, Observation, Outcome, Pattern, Run,
     SchemaInfo, Stage, StageLabel, StateDelta, Step, StepKind, Task, TestCase, ToolCall,
 )
-from tracegraph.schema.trace import Dependency, Repeat, RunTrace
+from tracegraph.schema.trace import Dependency, DependencyKind, Repeat, RunTrace
 
 SCHEMA_VERSION = 1
 """Bumped whenever a label, key or relationship changes meaning; stored in the graph as SchemaInfo."""
@@ -13,5 +13,5 @@ SCHEMA_VERSION = 1
 __all__ = [
     "SCHEMA_VERSION", "REL_SPECS", "Edge", "RelType", "LABELS", "NODE_MODELS", "Category", "DeltaOp", "Diagnosis",
     "File", "Node", "Observation", "Outcome", "Pattern", "Run", "SchemaInfo", "Stage", "StageLabel", "StateDelta",
-    "Step", "StepKind", "Task", "TestCase", "ToolCall", "Dependency", "Repeat", "RunTrace",
+    "Step", "StepKind", "Task", "TestCase", "ToolCall", "Dependency", "DependencyKind", "Repeat", "RunTrace",
 ]

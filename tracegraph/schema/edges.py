@@ -47,7 +47,7 @@ REL_SPECS: dict[RelType, RelSpec] = {
     RelType.ON_FILE: RelSpec("StateDelta", "File", (), "the file a delta touched"),
     RelType.READS: RelSpec("Step", "File", (), "the step read the file"),
     RelType.WRITES: RelSpec("Step", "File", ("op",), "the step created, modified or deleted the file"),
-    RelType.DEPENDS_ON: RelSpec("Step", "Step", ("reason",), "causal dependency on an earlier step"),
+    RelType.DEPENDS_ON: RelSpec("Step", "Step", ("kind", "reason"), "causal dependency on an earlier step"),
     RelType.REPEATS: RelSpec("Step", "Step", ("similarity",), "near-identical repeat of the previous action"),
     RelType.HAS_TEST: RelSpec("Run", "TestCase", (), "verifier check of the run"),
     RelType.VERIFIES: RelSpec("TestCase", "File", (), "the test checks this file"),

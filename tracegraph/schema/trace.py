@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict
 
 from tracegraph.schema.edges import Edge, RelType
@@ -12,11 +14,27 @@ from tracegraph.schema.nodes import (
 WRITE_OPS = frozenset({DeltaOp.create, DeltaOp.modify, DeltaOp.delete})
 
 
+class DependencyKind(StrEnum):
+    """Why a later step depends on an earlier one (the DEPENDS_ON edge's `kind`)."""
+
+    reads = "reads"
+    """Reads a file the earlier step wrote."""
+    runs = "runs"
+    """Runs a file the earlier step wrote."""
+    changes_again = "changes_again"
+    """Modifies or deletes a file the earlier step wrote."""
+    checks = "checks"
+    """A test, run or probe that checks the change the earlier step made."""
+    retries = "retries"
+    """Retries the earlier step's failed action."""
+
+
 class Dependency(BaseModel):
     """A DEPENDS_ON edge between two steps of one run (later step → earlier step)."""
 
     src_k: int
     dst_k: int
+    kind: DependencyKind
     reason: str
 
 
@@ -101,7 +119,8 @@ class RunTrace(BaseModel):
                 else:
                     out.append(Edge(RelType.WRITES, sid[d.k], d.path, {"op": d.op.value}))
         for dep in self.dependencies:
-            out.append(Edge(RelType.DEPENDS_ON, sid[dep.src_k], sid[dep.dst_k], {"reason": dep.reason}))
+            out.append(Edge(RelType.DEPENDS_ON, sid[dep.src_k], sid[dep.dst_k], {"kind": dep.kind.value,
+                                                                                   "reason": dep.reason}))
         for rep in self.repeats:
             out.append(Edge(RelType.REPEATS, sid[rep.src_k], sid[rep.dst_k], {"similarity": rep.similarity}))
         for t in self.tests:

@@ -7,7 +7,7 @@ import functools
 import re
 from collections import Counter
 
-from tracegraph.schema import DeltaOp, Dependency, Repeat, RunTrace, Step
+from tracegraph.schema import DeltaOp, Dependency, DependencyKind, Repeat, RunTrace, Step
 from tracegraph.tree.activity import BUILDING, Act, Activity
 from tracegraph.tree.semantics import shell_rejected, trace_activities
 
@@ -98,7 +98,7 @@ def link_steps(trace: RunTrace, acts: list[list[Activity]] | None = None) -> Non
     near-identical to the one just before it (loops, including `:` no-op commands sent again and again).
     """
     acts = acts if acts is not None else trace_activities(trace)
-    deps: dict[tuple[int, int], str] = {}
+    deps: dict[tuple[int, int], tuple[DependencyKind, str]] = {}
     by_k: dict[int, list] = {}
     for d in trace.deltas:
         by_k.setdefault(d.k, []).append(d)
@@ -112,14 +112,15 @@ def link_steps(trace: RunTrace, acts: list[list[Activity]] | None = None) -> Non
         step_acts = [a for a in step_acts if a.ran]
         for path, verb in _uses(deltas, step_acts):
             if path in last_writer and last_writer[path] != k:
-                deps.setdefault((k, last_writer[path]), f"{verb} {path} written at step {last_writer[path]}")
+                writer = last_writer[path]
+                deps.setdefault((k, writer), (verb, f"{verb} {path} written at step {writer}"))
         for d in deltas:
             if d.path and d.op in (DeltaOp.modify, DeltaOp.delete) and d.path in last_writer:
-                deps.setdefault((k, last_writer[d.path]), f"changes {d.path} again (written at step "
-                                                          f"{last_writer[d.path]})")
+                deps.setdefault((k, last_writer[d.path]), (DependencyKind.changes_again, f"changes {d.path} again "
+                                                           f"(written at step {last_writer[d.path]})"))
         if any(a.act in _CHECKS and (a.act != Act.probe or built) for a in step_acts):
             for c in unchecked[-CHECKED_CHANGES:]:
-                deps.setdefault((k, c), f"checks the change made at step {c}")
+                deps.setdefault((k, c), (DependencyKind.checks, f"checks the change made at step {c}"))
             unchecked = []
         for d in deltas:
             if d.path and d.op in (DeltaOp.create, DeltaOp.modify, DeltaOp.delete):
@@ -128,26 +129,28 @@ def link_steps(trace: RunTrace, acts: list[list[Activity]] | None = None) -> Non
             unchecked.append(k)
             built = True
     _retries(trace.steps, deps)
-    trace.dependencies = [Dependency(src_k=s, dst_k=d, reason=r) for (s, d), r in sorted(deps.items())]
+    trace.dependencies = [Dependency(src_k=s, dst_k=d, kind=kind, reason=r)
+                          for (s, d), (kind, r) in sorted(deps.items())]
     trace.repeats = repeats_of(trace.steps)
 
 
-def _uses(deltas: list, acts: list[Activity]) -> list[tuple[str, str]]:
-    """(path, verb) for every file the step reads or runs, from its deltas and from what its commands name."""
-    out = [(d.path, "reads" if d.op == DeltaOp.read else "runs") for d in deltas
+def _uses(deltas: list, acts: list[Activity]) -> list[tuple[str, DependencyKind]]:
+    """(path, reads or runs) for every file the step reads or runs, from its deltas and what its commands name."""
+    out = [(d.path, DependencyKind.reads if d.op == DeltaOp.read else DependencyKind.runs) for d in deltas
            if d.path and d.op in (DeltaOp.read, DeltaOp.execute)]
     for a in acts:
         if a.act in (Act.run_own, Act.test, Act.read_own):
-            verb = "reads" if a.act == Act.read_own else "runs"
+            verb = DependencyKind.reads if a.act == Act.read_own else DependencyKind.runs
             out += [(p, verb) for p in a.paths if p]
     return out
 
 
-def _retries(steps: list[Step], deps: dict[tuple[int, int], str]) -> None:
+def _retries(steps: list[Step], deps: dict[tuple[int, int], tuple[DependencyKind, str]]) -> None:
     for i, step in enumerate(steps):
         for prev in reversed(steps[max(0, i - RETRY_WINDOW):i]):
             if prev.is_error and _same_action(prev, step) >= REPEAT_SIMILARITY:
-                deps.setdefault((step.k, prev.k), f"retries the failed action of step {prev.k}")
+                deps.setdefault((step.k, prev.k),
+                                (DependencyKind.retries, f"retries the failed action of step {prev.k}"))
                 break
 
 

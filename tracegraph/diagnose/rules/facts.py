@@ -1,0 +1,69 @@
+"""The typed facts rules read, computed once per run: failing checks, files they name, writes, scratch scripts,
+tool-call arguments and each step's activities."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from tracegraph.schema import Category, DeltaOp, RunTrace
+from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.tree.activity import Activity
+from tracegraph.tree.semantics import trace_activities
+
+_FAILED = {"failed", "error", "errored", "fail"}
+
+
+@dataclass
+class Firing:
+    """One rule firing: the candidate onset step, its score, the category it implies, steps involved, reason."""
+
+    rule: str
+    k: int
+    score: float
+    category: Category
+    reason: str
+    steps: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TraceFacts:
+    """One run's trace and what every rule asks of it."""
+
+    trace: RunTrace
+    failing: list[str]
+    """Names of the checks that did not pass, sorted."""
+    checked: set[str]
+    """Files failing checks name, spelled as deltas spell paths."""
+    written: dict[str, list[int]]
+    """Path → steps that created, modified or deleted it, in order."""
+    scratch: set[str]
+    """Files the agent created and ran itself (reproduction, test scripts), never a checked file."""
+    arguments: dict[int, str]
+    """Step → its tool call's arguments (JSON text)."""
+    activities: list[list[Activity]]
+    """What each step did, in step order."""
+
+
+def failing_tests(trace: RunTrace) -> list[str]:
+    """Names of the checks that did not pass, sorted (the order a run read back from the graph has)."""
+    return sorted(t.name for t in trace.tests if t.status.lower() in _FAILED)
+
+
+def writes_by_path(trace: RunTrace) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for d in trace.deltas:
+        if d.path and d.op in WRITE_OPS:
+            out.setdefault(d.path, []).append(d.k)
+    return out
+
+
+def facts_of(trace: RunTrace) -> TraceFacts:
+    """Compute the facts of one run (rules never recompute them)."""
+    failing = failing_tests(trace)
+    checked = {posixpath.normpath(p) for name in failing for p in trace.test_files.get(name, [])}
+    created = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.create}
+    executed = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.execute}
+    return TraceFacts(trace=trace, failing=failing, checked=checked, written=writes_by_path(trace),
+                      scratch=created & executed - checked, arguments={c.k: c.arguments_json for c in trace.tool_calls},
+                      activities=trace_activities(trace))

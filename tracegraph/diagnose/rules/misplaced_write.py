@@ -1,0 +1,40 @@
+"""misplaced_write: failing checks need a file the agent never wrote, but it wrote one of that name elsewhere, or
+one of that type beside it: the change went to the wrong place."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tracegraph.diagnose.config import HeuristicConfig
+from tracegraph.diagnose.rules.facts import Firing, TraceFacts
+from tracegraph.schema import Category
+from tracegraph.tree.activity import is_test_path
+
+
+@dataclass(frozen=True)
+class MisplacedWrite:
+    config: HeuristicConfig
+    name: ClassVar[str] = "misplaced_write"
+    category: ClassVar[Category] = Category.mislocalized_edit
+
+    @property
+    def weight(self) -> float:
+        return self.config.misplaced_write
+
+    def fire(self, facts: TraceFacts) -> list[Firing]:
+        # Neither the verifier's own test files (the checks live there; nobody asked the agent to write them) nor
+        # the agent's scratch scripts count.
+        out = []
+        for path in sorted(p for p in facts.checked if not facts.written.get(p) and not is_test_path(p)):
+            name, folder = posixpath.basename(path), posixpath.dirname(path)
+            ext = posixpath.splitext(name)[1]
+            near = [(ks[0], w) for w, ks in facts.written.items() if w not in facts.scratch and (
+                posixpath.basename(w) == name or (
+                    ext and posixpath.dirname(w) == folder and posixpath.splitext(w)[1] == ext))]
+            if near:
+                k, w = min(near)
+                out.append(Firing(self.name, k, self.weight, self.category,
+                                  f"step {k} wrote {w}, but failing checks need {path}, which was never written", [k]))
+        return out
