@@ -92,18 +92,29 @@ def labels(ctx: Ctx, fmt: str, method: str, output: Path | None) -> None:
 @click.option("--method", default="heuristic", show_default=True)
 @click.option("--model", default=None, help="litellm model string for llm/hybrid.")
 @click.option("--api-base", default=None, help="OpenAI-compatible server URL for llm/hybrid.")
+@click.option("--cv", "cv", default=None, metavar="K|format",
+              help="Cross-validate the heuristic: K folds over runs, or `format` (leave one format out). Weights "
+                   "are chosen on the training folds only; fit figures are printed beside.")
 @output_options
 @pass_ctx
 @handle_errors
-def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | None, api_base: str | None) -> None:
-    """Ingest and diagnose each gold run, then score the method and three baselines against the labels.
+def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | None, api_base: str | None,
+                 cv: str | None) -> None:
+    """Ingest and diagnose each gold run, then score the method and the baselines against the labels.
 
-    Example: tracegraph eval ../shared/gold/dev.jsonl --root ../shared/fixtures
+    Example: tracegraph eval ../shared/gold/dev.jsonl --root ../shared/fixtures --cv 5
     """
     from rich.progress import Progress
 
     from tracegraph.diagnose.evaluate import evaluate, read_gold
 
+    if cv is not None:
+        if method != "heuristic":
+            raise click.UsageError("--cv tunes the heuristic's weights; llm and hybrid have none to tune")
+        if cv != "format" and not cv.isdigit():
+            raise click.UsageError(f"--cv takes a number of folds or `format`, not {cv!r}")
+        _eval_cv(ctx, read_gold(gold), root, cv)
+        return
     options = {k: v for k, v in {"model": model, "api_base": api_base}.items() if v}
     with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
         task = bar.add_task("evaluating", total=None)
@@ -118,6 +129,41 @@ def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | Non
                                                   for m in metrics])
         for fmt, ms in report.by_format.items():
             table(fmt, ["metric", *methods], [[m, *(ms.get(x, {}).get(m, "") for x in methods)] for m in metrics])
+        for e in report.errors:
+            console().print(f"[red]error[/] {e}")
+
+    emit(ctx, report.model_dump(mode="json"), render)
+
+
+def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
+    from rich.progress import Progress
+
+    from tracegraph.diagnose.crossval import MAJORITY, cross_validate
+    from tracegraph.diagnose.evaluate import load_gold_traces
+
+    with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("loading", total=None)
+        items, errors = load_gold_traces(records, root, ctx.store,
+                                         lambda n, i, t: bar.update(task, completed=i, total=t, description=n))
+    try:
+        report = cross_validate(items, scheme, errors)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    def render(_: object) -> None:
+        columns = ["heuristic", "heuristic_fit", "random_step", "last_step", "first_error_step", MAJORITY]
+        heads = ["metric", f"heuristic ({report.scheme} CV)", "heuristic (fit)", "random", "last step",
+                 "first error", "majority class"]
+        metrics = [m for m in report.fit if m != "runs"]
+        overall = report.cv | {"heuristic_fit": report.fit}
+        table(f"all {report.fit['runs']} runs, cross-validated ({report.scheme})", heads,
+              [[m, *(overall[c].get(m, "-") for c in columns)] for m in ["runs", *metrics]])
+        for fmt, ms in report.by_format.items():
+            table(fmt, heads, [[m, *(ms[c].get(m, "-") for c in columns)] for m in ["runs", *metrics]])
+        for f in report.folds:
+            moved = ", ".join(f"{k}={v}" for k, v in f.changes.items()) or "defaults"
+            console().print(f"{f.name}: {len(f.held_out)} held out; chosen on the rest: {moved}; "
+                            f"majority class {f.majority}")
         for e in report.errors:
             console().print(f"[red]error[/] {e}")
 

@@ -7,6 +7,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -111,6 +112,34 @@ def baseline_result(name: str, trace: RunTrace, seed: int = 0) -> DiagnosisResul
                            incorrect_ks=[k], chain_ks=[k])
 
 
+class GoldTrace(NamedTuple):
+    """A gold record and the trace of its run, as read back from the graph."""
+
+    gold: dict
+    trace: RunTrace
+
+
+def load_gold_traces(gold_records: list[dict], root: Path, store,
+                     progress: Callable[[str, int, int], None] | None = None) -> tuple[list[GoldTrace], list[str]]:
+    """Ingest each gold record's source below `root` and read its trace back; one line per run that failed."""
+    from tracegraph.diagnose.load import load_trace
+    from tracegraph.ingest import ingest_paths
+
+    items: list[GoldTrace] = []
+    errors: list[str] = []
+    for i, gold in enumerate(gold_records, 1):
+        if progress:
+            progress(gold["run_id"], i, len(gold_records))
+        report = ingest_paths([root / gold["source"]], store)
+        if len(report.runs) != 1:
+            problems = "; ".join(f"{e.path}: {e.problem}" for e in report.errors) or f"{len(report.runs)} runs found"
+            errors.append(f"{gold['run_id']}: {problems}")
+            continue
+        run_id = report.runs[0].run_id
+        items.append(GoldTrace(gold, load_trace(store, run_id)))
+    return items, errors
+
+
 class EvalReport(BaseModel):
     method: str
     overall: dict[str, dict[str, float | int]]
@@ -125,23 +154,12 @@ def evaluate(gold_records: list[dict], root: Path, store, method: str = "heurist
              progress: Callable[[str, int, int], None] | None = None, **options) -> EvalReport:
     """Ingest each gold record's source below `root`, diagnose it with `method`, and score it and the baselines."""
     from tracegraph.diagnose import diagnose_run
-    from tracegraph.diagnose.load import load_trace
-    from tracegraph.ingest import ingest_paths
 
+    items, errors = load_gold_traces(gold_records, root, store, progress)
     scores: list[RunScore] = []
-    errors: list[str] = []
-    for i, gold in enumerate(gold_records, 1):
-        if progress:
-            progress(gold["run_id"], i, len(gold_records))
-        report = ingest_paths([root / gold["source"]], store)
-        if len(report.runs) != 1:
-            problems = "; ".join(f"{e.path}: {e.problem}" for e in report.errors) or f"{len(report.runs)} runs found"
-            errors.append(f"{gold['run_id']}: {problems}")
-            continue
-        run_id = report.runs[0].run_id
-        result = diagnose_run(store, run_id, method, **options)
+    for gold, trace in items:
+        result = diagnose_run(store, trace.run_id, method, **options)
         scores.append(score_run(gold, result, method))
-        trace = load_trace(store, run_id)
         scores += [score_run(gold, baseline_result(b, trace), b) for b in BASELINES]
     groups: dict[str, list[RunScore]] = defaultdict(list)
     by_format: dict[str, dict[str, list[RunScore]]] = defaultdict(lambda: defaultdict(list))

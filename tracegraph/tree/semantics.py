@@ -15,6 +15,8 @@ from tracegraph.tree.activity import (
 from tracegraph.tree.commands import PATTERN_CHARS, shell_activities
 
 FINISH_TOOLS = {"submit", "finish", "attempt_completion", "task_complete", "exit", "complete_task"}
+FINISH_ECHOES = {"echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "echo MINI_SWE_AGENT_FINAL_OUTPUT"}
+"""mini-SWE-agent ends a run by echoing one of these markers (older, newer releases) as its only command."""
 PLAN_TOOLS = {"todowrite", "todoread", "plan", "think", "succeed", "fail", "exitplanmode", "handoff"}
 PROBE_TOOLS = {"bashoutput", "taskoutput"}
 SERVICE_TOOLS = {"killshell", "taskstop"}
@@ -99,8 +101,10 @@ def shell_rejected(step: Step) -> bool:
 
 
 def is_finish_call(step: Step) -> bool:
-    """A submit/finish tool call, or a shell line that is only such a word (SWE-agent's `submit`)."""
-    return step.tool.lower() in FINISH_TOOLS or (step.command or "").strip() in FINISH_TOOLS
+    """A submit/finish tool call, a shell line that is only such a word (SWE-agent's `submit`), or mini-SWE-agent's
+    submission: echoing its final-output marker."""
+    line = (step.command or "").strip()
+    return step.tool.lower() in FINISH_TOOLS or line in FINISH_TOOLS or line in FINISH_ECHOES
 
 
 def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, background: bool = False,
