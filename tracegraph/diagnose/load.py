@@ -13,12 +13,17 @@ def _clean(row: dict, model) -> dict:
     return {k: v for k, v in row.items() if k in model.model_fields and v is not None}
 
 
-def load_trace(store: Store, run_id: str) -> RunTrace:
-    """The run's steps, tool calls, deltas, stages, tests and causal edges as a RunTrace (observations as stored)."""
+def read_run(store: Store, run_id: str) -> Run:
+    """The Run node's properties; RunNotFoundError when there is none."""
     runs = store.query("MATCH (r:Run {id: $id}) RETURN properties(r) AS p", {"id": run_id})
     if not runs:
         raise RunNotFoundError(f"no run {run_id!r} in the store")
-    run = Run(**_clean(runs[0]["p"], Run))
+    return Run(**_clean(runs[0]["p"], Run))
+
+
+def load_trace(store: Store, run_id: str) -> RunTrace:
+    """The run's steps, tool calls, deltas, stages, tests and causal edges as a RunTrace (observations as stored)."""
+    run = read_run(store, run_id)
     q = {"id": run_id}
     steps = [Step(**_clean(r["p"], Step)) for r in store.query(
         "MATCH (s:Step {run_id: $id}) RETURN properties(s) AS p ORDER BY s.k", q)]

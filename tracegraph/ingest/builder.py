@@ -11,6 +11,7 @@ from typing import Any
 
 from tracegraph.ingest.shell import CommandEffect, is_noop_command, noop_intent
 from tracegraph.ingest.tools import tool_effects
+from tracegraph.ingest.triage import SessionEvidence, triage_run
 from tracegraph.schema import (
     DeltaOp, Observation, Outcome, Run, RunTrace, StateDelta, Step, Task, TestCase, ToolCall,
 )
@@ -80,6 +81,8 @@ class TraceBuilder:
         self.tests: list[TestCase] = []
         self.test_files: dict[str, list[str]] = {}
         self.observation_full: dict[int, str] = {}
+        self.session = SessionEvidence()
+        """What the artifacts show of the agent's session besides its steps (read by triage)."""
         self._written: set[str] = set()
         self._test_ids: set[str] = set()
 
@@ -154,7 +157,7 @@ class TraceBuilder:
             self.test_files[name] = sorted(set(files))
 
     def build(self) -> RunTrace:
-        """The finished RunTrace; the outcome defaults to unknown."""
+        """The finished RunTrace, triaged; the outcome defaults to unknown."""
         fields = dict(self.run_fields)
         fields.setdefault("outcome", Outcome.unknown)
         for key in ("verifier_output", "task_text", "final_message"):
@@ -163,9 +166,12 @@ class TraceBuilder:
         run = Run(id=self.run_id, run_id=self.run_id, name=self.name, framework=self.framework, source=self.source,
                   fidelity=self.fidelity, content_hash=self.content_hash, step_count=len(self.steps), **fields)
         task = Task(id=run.task_id, name=run.task_id) if run.task_id else None
-        return RunTrace(run=run, task=task, steps=self.steps, tool_calls=self.calls, observations=self.observations,
-                        deltas=self.deltas, tests=self.tests, test_files=self.test_files,
-                        observation_full=self.observation_full)
+        trace = RunTrace(run=run, task=task, steps=self.steps, tool_calls=self.calls, observations=self.observations,
+                         deltas=self.deltas, tests=self.tests, test_files=self.test_files,
+                         observation_full=self.observation_full)
+        verdict, reason = triage_run(trace, self.session)
+        run.triage, run.triage_reason = verdict, clip_text(reason, 500)
+        return trace
 
 
 def _action_text(args: dict[str, Any]) -> str:

@@ -322,6 +322,8 @@ def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
     if not builder.run_fields.get("prompt_tokens"):
         builder.set(prompt_tokens=results.get("total_input_tokens") or None,
                     completion_tokens=results.get("total_output_tokens") or None)
+    if results.get("failure_mode") == "agent_timeout":
+        builder.session.timeout = "results.json failure_mode agent_timeout"
     outcome, reason = _tb_outcome(results.get("is_resolved"), str(results.get("failure_mode") or "unset"))
     builder.set(outcome=outcome, outcome_reason=reason)
     if results.get("is_resolved") is not None:

@@ -199,7 +199,7 @@ def redact_trace(trace: RunTrace) -> int:
                 setattr(obj, field, new)
                 total += n
 
-    for field in ("task_text", "final_message", "verifier_output", "source"):
+    for field in ("task_text", "final_message", "verifier_output", "source", "outcome_reason", "triage_reason"):
         fix(trace.run, field)
     for step in trace.steps:
         for field in ("action", "command", "thought", "observation"):

@@ -35,6 +35,9 @@ _PROMPT = re.compile(r"^[\w.-]+@[\w.-]+:[^\n]*[#$] ?$")
 _RULE_END = re.compile(r"([_=-])\1\1$")
 # terminal-bench appends this to each command it must wait for; it is harness plumbing, not the command.
 _HARNESS_WAIT = "; tmux wait -S done"
+# terminal-bench sets an installed agent up with scripts from this folder, then types one command to start it; the
+# agent then works inside its own process, so nothing typed at the prompt is the agent's.
+_INSTALLED_AGENT = "/installed-agent/"
 # failure_mode values that mean the harness, not the agent, kept a trial from being graded.
 _HARNESS_FAILURES = {"test_timeout", "parse_error", "unknown_agent_error", "agent_installation_failed"}
 # A verifier that never ran its checks: the sandbox lacked its runner or could not reach the network.
@@ -232,6 +235,8 @@ def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
     for name, status in tests.items():
         message = _failure_line(stdout, name)
         builder.add_test(name, str(status), message=message, files=paths_in(message) if message else None)
+    if data.get("failure_mode") == "agent_timeout":
+        builder.session.timeout = "results.json failure_mode agent_timeout"
     outcome, reason = _tb_outcome(resolved, data.get("failure_mode"), stdout)
     builder.set(outcome=outcome, outcome_reason=reason, reward=None if resolved is None else float(resolved))
 
@@ -304,8 +309,9 @@ class TerminalRecordingParser:
 def parse_terminal_trial(trial: Path) -> RunTrace:
     """A trial as the commands typed into its recorded terminal, each with the output it showed.
 
-    Every typed command counts, whoever typed it: an installed agent (OpenHands, Claude Code) works inside
-    its own process, so the recording holds only the harness's setup commands and the agent's launch.
+    The harness's own commands are not agent steps: when the session sets up an installed agent (scripts under
+    `/installed-agent/`) and launches it, every typed command is the harness's, and the launch line with what the
+    session printed after it becomes evidence for triage instead.
     """
     cast_path = trial / "sessions" / "agent.cast"
     files = [p for p in (cast_path, trial / "results.json", trial / "commands.txt") if p.is_file()]
@@ -314,17 +320,48 @@ def parse_terminal_trial(trial: Path) -> RunTrace:
     cast = read_cast(cast_path)
     commands = typed_commands(cast.events)
     if commands:
-        for number, command in enumerate(commands):
-            until = commands[number + 1].first if number + 1 < len(commands) else len(cast.events)
-            when = cast.events[command.first].time
-            _add_command(builder, command.text, _observation(cast.events, command, until),
-                         int((cast.start + when) * 1000) if cast.start is not None else None)
+        launch = installed_agent_launch([c.text for c in commands])
+        if launch is not None:
+            _note_launch(builder, cast, commands, launch)
+        else:
+            for number, command in enumerate(commands):
+                until = commands[number + 1].first if number + 1 < len(commands) else len(cast.events)
+                when = cast.events[command.first].time
+                _add_command(builder, command.text, _observation(cast.events, command, until),
+                             int((cast.start + when) * 1000) if cast.start is not None else None)
     elif (trial / "commands.txt").is_file():
         # Recorded without --stdin: the commands are known, what each printed cannot be told apart.
-        for text in commands_txt(trial / "commands.txt"):
-            _add_command(builder, text, "", None)
+        typed = commands_txt(trial / "commands.txt")
+        launch = installed_agent_launch(typed)
+        if launch is not None:
+            builder.session.launch = typed[launch].replace(_HARNESS_WAIT, "")
+        else:
+            for text in typed:
+                _add_command(builder, text, "", None)
+    builder.session.sources = ["sessions/agent.cast"]
     read_tb_results(trial, builder)
     return builder.build()
+
+
+def installed_agent_launch(commands: list[str]) -> int | None:
+    """Index of the command that started an installed agent (the one after its set-up scripts), if the session
+    set one up; -1 when the set-up ran but nothing was launched."""
+    setup = [i for i, text in enumerate(commands) if _INSTALLED_AGENT in text]
+    if not setup:
+        return None
+    return setup[-1] + 1 if setup[-1] + 1 < len(commands) else -1
+
+
+def _note_launch(builder: TraceBuilder, cast: Cast, commands: list[TypedCommand], launch: int) -> None:
+    """The launch line, what the session printed after it and how long it ran, as triage evidence."""
+    if launch < 0:
+        return
+    command = commands[launch]
+    until = commands[launch + 1].first if launch + 1 < len(commands) else len(cast.events)
+    builder.session.launch = command.text.replace(_HARNESS_WAIT, "")
+    builder.session.launch_output = _observation(cast.events, command, until)
+    end = cast.events[until - 1].time if until > command.last else cast.events[command.last].time
+    builder.session.session_ms = int((end - cast.events[command.last].time) * 1000)
 
 
 def _add_command(builder: TraceBuilder, text: str, observation: str, timestamp_ms: int | None) -> None:

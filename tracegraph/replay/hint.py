@@ -56,6 +56,9 @@ CATEGORY_TEXT: dict[Category, tuple[str, str]] = {
         "the failure came from outside the agent",
         "Run the task again unchanged once the cause outside the agent is fixed; do not change a working approach "
         "to chase it."),
+    Category.undiagnosable: (
+        "the artifacts hold no agent actions to judge",
+        "Re-run with the agent's actions recorded (a trajectory or the agent's own log), then diagnose again."),
 }
 
 RULE_ADVICE: dict[str, str] = {

@@ -18,6 +18,7 @@ CATEGORY_COLOURS = {
     Category.mislocalized_edit: "#e57373", Category.incorrect_hypothesis: "#f06292",
     Category.verification_misinterpretation: "#ffd54f", Category.unproductive_looping: "#4fc3f7",
     Category.premature_stop: "#9575cd", Category.not_agent_fault: "#90a4ae",
+    Category.undiagnosable: "#bdbdbd",
 }
 OUTCOME_COLOURS = {"solved": "#2e7d32", "failed": "#c62828", "infra_error": "#6d4c41", "incomplete": "#ef6c00",
                    "unknown": "#546e7a"}

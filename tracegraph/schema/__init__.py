@@ -2,8 +2,8 @@
 
 from tracegraph.schema.edges import REL_SPECS, Edge, RelType
 from tracegraph.schema.nodes import (
-    LABELS, NODE_MODELS, Category, DeltaOp, Diagnosis, File, Node, Observation, Outcome, Pattern, Run,
-    SchemaInfo, Stage, StageLabel, StateDelta, Step, StepKind, Task, TestCase, ToolCall,
+    BLAMEABLE, LABELS, NODE_MODELS, Category, DeltaOp, Diagnosis, File, Node, Observation, Outcome, Pattern, Run,
+    SchemaInfo, Stage, StageLabel, StateDelta, Step, StepKind, Task, TestCase, ToolCall, Triage,
 )
 from tracegraph.schema.trace import Dependency, DependencyKind, Repeat, RunTrace
 
@@ -13,5 +13,6 @@ SCHEMA_VERSION = 1
 __all__ = [
     "SCHEMA_VERSION", "REL_SPECS", "Edge", "RelType", "LABELS", "NODE_MODELS", "Category", "DeltaOp", "Diagnosis",
     "File", "Node", "Observation", "Outcome", "Pattern", "Run", "SchemaInfo", "Stage", "StageLabel", "StateDelta",
-    "Step", "StepKind", "Task", "TestCase", "ToolCall", "Dependency", "DependencyKind", "Repeat", "RunTrace",
+    "Step", "StepKind", "Task", "TestCase", "ToolCall", "Triage", "BLAMEABLE", "Dependency", "DependencyKind",
+    "Repeat", "RunTrace",
 ]

@@ -49,6 +49,21 @@ class Category(StrEnum):
     unproductive_looping = "unproductive_looping"
     premature_stop = "premature_stop"
     not_agent_fault = "not_agent_fault"
+    undiagnosable = "undiagnosable"
+
+
+class Triage(StrEnum):
+    """What the artifacts say happened in a run that did not pass, decided before anyone is blamed."""
+
+    agent_failed = "agent_failed"
+    agent_timed_out = "agent_timed_out"
+    agent_never_ran = "agent_never_ran"
+    actions_not_recorded = "actions_not_recorded"
+    infrastructure_failed = "infrastructure_failed"
+
+
+BLAMEABLE = frozenset({Triage.agent_failed, Triage.agent_timed_out})
+"""Triage verdicts under which the agent's steps are diagnosed and one may be the onset."""
 
 
 class Node(BaseModel):
@@ -70,7 +85,7 @@ class Node(BaseModel):
 
 class Run(Node):
     LABEL = "Run"
-    INDEXED = ("run_id", "task_id", "outcome", "framework")
+    INDEXED = ("run_id", "task_id", "outcome", "framework", "triage")
 
     run_id: str
     """Same as id; kept so every per-run label can be filtered on `run_id`."""
@@ -87,11 +102,17 @@ class Run(Node):
     source: str
     """Path of the run folder or file it was read from."""
     fidelity: str = "structured"
-    """structured: tool calls logged; terminal: reconstructed from a terminal recording."""
+    """Where the steps were read from: structured (the harness's trajectory), agent_log (the agent's own log, when
+    the harness wrote no trajectory), terminal (commands reconstructed from a terminal recording)."""
     outcome: Outcome = Outcome.unknown
     """solved / failed / infra_error / incomplete / unknown."""
     outcome_reason: str | None = None
     """One line on how the outcome was decided."""
+    triage: Triage | None = None
+    """Whose failure it was, from the artifacts (null for solved runs): only agent_failed and agent_timed_out
+    runs get an onset."""
+    triage_reason: str | None = None
+    """One line quoting the evidence the triage verdict rests on."""
     reward: float | None = None
     """Verifier reward when there is one."""
     started_at_ms: int | None = None
