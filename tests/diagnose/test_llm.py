@@ -14,7 +14,8 @@ from tracegraph.errors import QueryError
 from tracegraph.ingest import ingest_paths
 
 FILTER_JS = FIXTURES / "harbor-atif" / "filter-js-from-html__ANAXTHK"
-NO_STEPS = FIXTURES / "harbor-atif" / "feal-linear-cryptanalysis__zkWNvqg"
+NO_STEPS = FIXTURES / "terminal-bench-1" / "20250825_swe-agent-mini_claude-4-sonnet" \
+    / "fix-permissions.1-of-1.2025-08-07__20-46-16"
 MODEL = "openai/scripted"
 
 
@@ -227,13 +228,13 @@ def test_hybrid_chooses_among_the_heuristic_candidates(llm_store):
     assert [c.k for c in result.candidates] == [5, 2, 8, 3]
 
 
-def test_a_run_without_steps_does_not_call_the_model(llm_store):
+def test_a_run_whose_agent_never_ran_does_not_call_the_model(llm_store):
     with ScriptedServer([submit()]) as server:
-        result = diagnose_run(llm_store, run_id_of(llm_store, "feal"), "llm", model=MODEL,
+        result = diagnose_run(llm_store, run_id_of(llm_store, "fix-permissions"), "llm", model=MODEL,
                               api_base=server.api_base)
     assert server.requests == []
-    assert result.category == "not_agent_fault" and result.prompt_tokens == 0
-    assert "no steps" in result.notes[0]
+    assert (result.method, result.onset_k, result.category) == ("llm", None, "not_agent_fault")
+    assert [e.rule for e in result.evidence] == ["triage_agent_never_ran"]
 
 
 def test_the_method_needs_a_model(llm_store, monkeypatch):

@@ -18,7 +18,7 @@ from tracegraph.ingest.registry import PARSERS
 # (unit path relative to the fixtures, run name, framework, steps, outcome): one row per run. The values were read
 # off discovery and then checked against the files themselves:
 # - harbor-atif: steps = tool calls of the agent steps in agent/trajectory.json (feal-linear-cryptanalysis has
-#   none: outcome incomplete); outcome from verifier/reward.txt (sqlite-db-truncate and query-optimize have 1,
+#   none, so its steps are read from agent/claude-code.txt, and its verifier could not reach github.com: infra_error); outcome from verifier/reward.txt (sqlite-db-truncate and query-optimize have 1,
 #   the others 0) except regex-log, whose verifier could not reach github.com (infra_error).
 # - mini-swe-agent .traj.json: assistant messages; no exit status in either file (unknown).
 # - openhands: output.jsonl holds three records (23/34/50 actions; the last hit max_iterations: incomplete); the
@@ -52,8 +52,8 @@ def _trials(template: str, framework: str, rows: list[tuple[str, int, str]]) -> 
 EXPECTED: list[tuple[str, str, str, int, str]] = [
     ("harbor-atif/bn-fit-modify__AWvGVmB", "bn-fit-modify__AWvGVmB", "harbor-atif", 26, "failed"),
     ("harbor-atif/dna-assembly__BC7CeVz", "dna-assembly__BC7CeVz", "harbor-atif", 10, "failed"),
-    ("harbor-atif/feal-linear-cryptanalysis__zkWNvqg", "feal-linear-cryptanalysis__zkWNvqg", "harbor-atif", 0,
-     "incomplete"),
+    ("harbor-atif/feal-linear-cryptanalysis__zkWNvqg", "feal-linear-cryptanalysis__zkWNvqg", "harbor-atif", 12,
+     "infra_error"),
     ("harbor-atif/filter-js-from-html__ANAXTHK", "filter-js-from-html__ANAXTHK", "harbor-atif", 8, "failed"),
     ("harbor-atif/git-leak-recovery__CVQc9DD", "git-leak-recovery__CVQc9DD", "harbor-atif", 19, "failed"),
     ("harbor-atif/headless-terminal__bemYu3W", "headless-terminal__bemYu3W", "harbor-atif", 35, "failed"),

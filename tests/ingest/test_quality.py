@@ -56,11 +56,11 @@ def test_every_fixture_run_passes(fixture_runs):
 
 
 def test_step_table_has_a_row_per_step_and_one_for_a_run_without_steps(fixture_runs):
-    empty, dna = fixture_runs["feal-linear-cryptanalysis__zkWNvqg"], fixture_runs["dna-assembly__BC7CeVz"]
+    empty, dna = fixture_runs["fix-permissions.1-of-1.2025-08-07__20-46-16"], fixture_runs["dna-assembly__BC7CeVz"]
     rows = [dict(zip(COLUMNS, row)) for row in step_rows([empty, dna])]
     assert len(rows) == 1 + 10
     assert rows[0] == {"run_id": empty.run_id, "k": None, "position": None, "timestamp_ms": None, "ts_back_ms": None,
-                       "answered": None, "observations": None, "tool": None, "outcome": "incomplete",
+                       "answered": None, "observations": None, "tool": None, "outcome": "failed",
                        "step_count": 0, "n_steps": 0, "unattached": None}
     steps = rows[1:]
     assert [r["k"] for r in steps] == [r["position"] for r in steps] == list(range(1, 11))

@@ -28,8 +28,6 @@ CASES = {
     "mini-swe-agent": (FIXTURES / "mini-swe-agent" / "traj-json" / "github_issue.traj.json", "github_issue",
                        {"mini-swe-agent.yaml"}),
     "openhands": (FIXTURES / "openhands" / "multi-swe-bench", "ponylang__ponyc-4588", set()),
-    "terminal": (TB1 / "20250711_openhands_claude-4-sonnet" / "download-youtube.1-of-1.openhands-sonnet",
-                 "download-youtube.1-of-1.openhands-sonnet", set()),
     "who-and-when": (FIXTURES / "who-and-when" / "hand-crafted" / "1.json", "hand-crafted-1", set()),
 }
 
@@ -90,6 +88,18 @@ def test_not_agent_fault_gives_no_onset_and_no_prefix(store, tmp_path):
     assert package.onset_k is None and package.category == "not_agent_fault"
     assert "found no error by the agent" in hint and "Failed to connect to github.com" in hint
     assert {f.path for f in package.files} == {"hint.md", "harbor-job.yaml"}
+
+
+def test_actions_not_recorded_gives_no_onset_and_no_prefix(store, tmp_path):
+    # terminal-bench 1 OpenHands: the recording holds only the harness's commands, the agent's actions are lost.
+    path = TB1 / "20250711_openhands_claude-4-sonnet" / "download-youtube.1-of-1.openhands-sonnet"
+    run = ingest_paths([path], store).runs[0]
+    package = build_replay_package(store, run.run_id, tmp_path)
+    hint = (tmp_path / "hint.md").read_text()
+    assert (run.framework, run.steps) == ("terminal", 0)
+    assert package.onset_k is None and package.category == "undiagnosable"
+    assert "the artifacts hold no agent actions to judge" in hint and "POST /execute_action" in hint
+    assert "prefix.atif.json" not in {f.path for f in package.files}
 
 
 def test_targets_and_prefix_options(store, tmp_path):

@@ -15,8 +15,9 @@ def test_solved_vs_failed_run_of_one_task(store):
                      run_id(ids, "blind-maze-explorer-5x5.1-of-1.open"))
 
     assert c.same_task and (c.a.outcome, c.b.outcome) == ("solved", "failed")
-    assert c.a.steps > c.b.steps and c.b.onset_k is not None
-    assert c.diverge_at is not None and c.divergence.differences
+    # The failed OpenHands run recorded no agent action: nothing to align, and nothing blamed.
+    assert c.a.steps > c.b.steps == 0 and c.b.onset_k is None and c.b.category == "undiagnosable"
+    assert c.diverge_at == 0 and c.divergence.differences == ["only A has this exploration stage (steps 1-5)"]
     assert all(not p.differences for p in c.pairs[: c.diverge_at])
     assert [s.k for s in c.divergence.a.steps] == list(range(c.divergence.a.start_k, c.divergence.a.end_k + 1))
     maze_map = next(f for f in c.files if f.path == "/app/maze_map.txt")

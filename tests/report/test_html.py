@@ -63,8 +63,10 @@ def test_solved_and_empty_runs_render(harbor_diagnosed):
     store, ids = harbor_diagnosed
     solved = render_run(report_data(store, run_id(ids, "sqlite-db-truncate")))
     assert "not diagnosed (the run solved its task)" in solved
-    empty = render_run(report_data(store, run_id(ids, "feal-linear-cryptanalysis")))
-    assert "the run has no steps" in empty and "not_agent_fault" in empty
+    unblamed = render_run(report_data(store, run_id(ids, "feal-linear-cryptanalysis")))
+    assert "no agent onset (infrastructure_failed)" in unblamed and "not_agent_fault" in unblamed
+    assert "infrastructure_failed: verifier could not run its checks: Failed to connect to github.com" in unblamed
+    assert "agent_log" in unblamed  # its steps were read from the agent's own log
 
 
 def test_undiagnosed_failed_run_still_renders(store, tmp_path):

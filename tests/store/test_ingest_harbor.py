@@ -35,11 +35,13 @@ def test_outcomes(store):
                for r in store.query("MATCH (r:Run) RETURN r.name AS name, r.outcome AS outcome")}
     assert outcome["sqlite-db-truncate"] == "solved"
     assert outcome["regex-log"] == "infra_error"
-    assert outcome["feal-linear-cryptanalysis"] == "incomplete"
+    assert outcome["feal-linear-cryptanalysis"] == "infra_error"  # its verifier could not reach github.com
     assert outcome["query-optimize"] == "solved"  # reward 1 although the verifier timed out
     assert outcome["dna-assembly"] == "failed"
-    feal = store.query("MATCH (r:Run) WHERE r.name STARTS WITH 'feal' RETURN r.step_count AS n")
-    assert feal == [{"n": 0}]
+    # No trajectory.json: the steps come from the agent's own log (12 distinct tool_use blocks).
+    feal = store.query("MATCH (r:Run) WHERE r.name STARTS WITH 'feal' RETURN r.step_count AS n, "
+                       "r.fidelity AS fidelity, r.triage AS triage")
+    assert feal == [{"n": 12, "fidelity": "agent_log", "triage": "infrastructure_failed"}]
 
 
 def test_tests_come_from_ctrf(store):

@@ -16,7 +16,7 @@ def register(cli: click.Group) -> None:
 @pass_ctx
 @handle_errors
 def runs(ctx: Ctx) -> None:
-    """List loaded runs with outcome, step count and diagnosis.
+    """List loaded runs with outcome, step count, fidelity, triage verdict and diagnosis.
 
     Example: tracegraph runs --json
     """
@@ -31,7 +31,8 @@ def runs(ctx: Ctx) -> None:
             where = f"step {d['onset_k']} ({d['onset_stage']})" if d.get("onset_k") else "no agent onset"
             return f"{where}: {d['category']}"
 
-        table(f"{len(rows)} runs", ["run", "framework", "model", "outcome", "steps", "onset"],
-              [[r["name"], r["framework"], r["model"], r["outcome"], r["steps"], onset(r)] for r in rows])
+        table(f"{len(rows)} runs", ["run", "framework", "model", "outcome", "steps", "fidelity", "triage", "onset"],
+              [[r["name"], r["framework"], r["model"], r["outcome"], r["steps"], r["fidelity"], r["triage"] or "",
+                onset(r)] for r in rows])
 
     emit(ctx, list_runs(ctx.store), render)

@@ -40,7 +40,8 @@ def _render(tree: dict[str, Any]) -> None:
 
     run = tree["run"]
     root = Tree(f"[bold]{escape(run['name'])}[/]  {run['framework']} · {run['outcome']} · {run['step_count']} steps"
-                + (f" · {escape(run['model'])}" if run.get("model") else ""))
+                f" ({run.get('fidelity') or 'structured'})" + (f" · {escape(run['model'])}" if run.get("model") else "")
+                + (f"\ntriage: {run['triage']}: {escape(run.get('triage_reason') or '')}" if run.get("triage") else ""))
     groups = [(f"[bold cyan]{st['ordinal']}. {st['label']}[/]  steps {st['start_k']}–{st['end_k']}", st["steps"])
               for st in tree["stages"]]
     if tree["unstaged"]:

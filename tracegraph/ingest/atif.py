@@ -9,6 +9,7 @@ from typing import Any
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
+from tracegraph.ingest.claude_code import parse_claude_code_stream
 from tracegraph.ingest.harbor_outcome import read_harbor_outcome, read_json
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
@@ -41,12 +42,21 @@ class HarborAtifParser:
             yield parse_atif_trajectory(path, name=path.stem, source=path)
             return
         trajectory = path / "agent" / "trajectory.json"
-        files = [p for p in (trajectory, path / "result.json", path / "verifier" / "reward.txt",
-                             path / "verifier" / "ctrf.json") if p.is_file()]
-        builder = TraceBuilder(framework=self.name, source=path, name=path.name, content_hash=hash_files(files))
+        # Without Harbor's trajectory (an agent that timed out or crashed), the agent's own log is the next best
+        # record of its steps, read before anyone concludes the agent never ran.
+        agent_log = path / "agent" / "claude-code.txt"
+        fallback = not trajectory.is_file() and agent_log.is_file() and agent_log.stat().st_size > 0
+        files = [p for p in (trajectory, agent_log if fallback else None, path / "result.json",
+                             path / "verifier" / "reward.txt", path / "verifier" / "ctrf.json") if p and p.is_file()]
+        builder = TraceBuilder(framework=self.name, source=path, name=path.name, content_hash=hash_files(files),
+                               fidelity="agent_log" if fallback else "structured")
         if trajectory.is_file():
             fill_from_atif(builder, read_json(trajectory), trajectory)
-        read_harbor_outcome(path, builder, has_trajectory=trajectory.is_file())
+        elif fallback:
+            parse_claude_code_stream(agent_log, builder)
+        builder.session.sources = ["agent/trajectory.json" + ("" if trajectory.is_file() else " (missing)")] + (
+            ["agent/claude-code.txt"] if fallback else [])
+        read_harbor_outcome(path, builder, has_trajectory=trajectory.is_file() or bool(builder.steps))
         config = path / "config.json"
         if config.is_file():
             agent = (read_json(config) or {}).get("agent") or {}

@@ -60,8 +60,24 @@ def read_harbor_outcome(trial: Path, builder: TraceBuilder, has_trajectory: bool
             text = f"{test.get('trace') or ''}\n{test.get('message') or ''}"
             builder.add_test(str(test.get("name")), str(test.get("status")),
                              message=(test.get("trace") or test.get("message")), files=paths_in(text))
+    _note_session(result or {}, builder)
     outcome, reason = _decide(reward, exc, stdout, has_trajectory, ctrf.is_file())
     builder.set(outcome=outcome, outcome_reason=reason)
+
+
+def _note_session(result: dict, builder: TraceBuilder) -> None:
+    """How long the agent ran and whether Harbor stopped it for time, as triage evidence."""
+    from tracegraph.ingest.timeparse import iso_to_ms
+
+    execution = result.get("agent_execution") or {}
+    start, end = iso_to_ms(execution.get("started_at")), iso_to_ms(execution.get("finished_at"))
+    if start is not None and end is not None:
+        builder.session.session_ms = end - start
+    exc = result.get("exception_info") or {}
+    kind = str(exc.get("exception_type") or "")
+    if "AgentTimeout" in kind:
+        message = " ".join(str(exc.get("exception_message") or "").split())[:120]
+        builder.session.timeout = f"result.json exception {kind}" + (f": {message}" if message else "")
 
 
 def _reward(trial: Path, result: dict) -> float | None:

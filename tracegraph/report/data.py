@@ -184,6 +184,10 @@ class RunRow(BaseModel):
     model: str | None = None
     outcome: str
     steps: int = 0
+    fidelity: str | None = None
+    """Where the steps were read from: structured, agent_log or terminal."""
+    triage: str | None = None
+    """Whose failure it was (agent_failed, agent_never_ran, ...); None for solved runs."""
     method: str | None = None
     """Method of the shown diagnosis; None when the run has none."""
     onset_k: int | None = None
@@ -199,6 +203,7 @@ def run_rows(store: Store, method: str | None = None) -> list[RunRow]:
         pick = method if method else next((m for m in (*METHOD_PREFERENCE, *sorted(shown)) if m in shown), None)
         d = shown.get(pick or "", {})
         rows.append(RunRow(run_id=r["run_id"], name=r["name"], task_id=r["task_id"], framework=r["framework"],
-                           model=r["model"], outcome=r["outcome"], steps=r["steps"] or 0, method=d.get("method"),
+                           model=r["model"], outcome=r["outcome"], steps=r["steps"] or 0, fidelity=r["fidelity"],
+                           triage=r["triage"], method=d.get("method"),
                            onset_k=d.get("onset_k"), onset_stage=d.get("onset_stage"), category=d.get("category")))
     return rows

@@ -66,13 +66,13 @@ def render_index(rows: list[RunRow], hrefs: dict[str, str]) -> str:
             if r.onset_k is not None else ("-", "")
         table_rows.append([
             link, esc(r.task_id or "-"), esc(r.framework), esc(r.model or "-"), (outcome_badge(r.outcome), r.outcome),
-            (str(r.steps), r.steps), onset, (stage_badge(r.onset_stage) if r.onset_stage else "-", r.onset_stage or ""),
+            (str(r.steps), r.steps), esc(r.fidelity or "-"), esc(r.triage or "-"), onset, (stage_badge(r.onset_stage) if r.onset_stage else "-", r.onset_stage or ""),
             (badge(r.category, CATEGORY_COLOURS.get(r.category, "#757575")) if r.category else
              f'<span class="muted">{"-" if r.outcome == "solved" else "not diagnosed"}</span>', r.category or ""),
             esc(r.method or "-")])
     body = (f"<h1>tracegraph runs</h1><p>{len(rows)} runs: {totals}</p>"
             f"<h2>Onset categories by stage</h2>{onset_chart(rows)}"
             f'<h2>Runs</h2><p class="muted">click a column header to sort</p>'
-            + table(["run", "task", "framework", "model", "outcome", "steps", "onset step", "onset stage", "category",
-                     "method"], table_rows, cls="sortable runs"))
+            + table(["run", "task", "framework", "model", "outcome", "steps", "fidelity", "triage", "onset step",
+                     "onset stage", "category", "method"], table_rows, cls="sortable runs"))
     return page("tracegraph runs", body)

@@ -23,6 +23,7 @@ def _header(data: ReportData, index_href: str | None) -> str:
     rows = [("run", esc(r.name) + f' <span class="muted">{esc(r.id)}</span>'), ("framework", esc(r.framework)),
             ("agent", esc(r.agent or "-")), ("model", esc(r.model or "-")),
             ("outcome", outcome_badge(r.outcome.value) + esc(r.outcome_reason or "")),
+            ("triage", esc(f"{r.triage.value}: {r.triage_reason or ''}" if r.triage else "-")),
             ("reward", esc("-" if r.reward is None else r.reward)),
             ("tokens", f"{number(r.prompt_tokens)} prompt · {number(r.completion_tokens)} completion"),
             ("steps", f"{len(data.steps)} ({sum(s.step.kind.value == 'change' for s in data.steps)} change)"),
@@ -55,7 +56,7 @@ def _diagnosis(data: ReportData) -> str:
             f"run <code>tracegraph diagnose {esc(data.run.name)}</code> or pass --diagnose to the report command"
         return f'<h2>Diagnosis</h2><p class="note" id="diagnosis">not diagnosed ({why})</p>'
     onset = (f"step {step_links([d.onset_k])} {stage_badge(d.onset_stage)}" if d.onset_k is not None
-             else "no agent onset (not the agent's fault)")
+             else f"no agent onset ({esc(data.run.triage.value if data.run.triage else 'not the agent’s fault')})")
     head = (f'<dl class="meta" id="diagnosis"><dt>onset</dt><dd id="onset" data-k="{esc(d.onset_k)}">{onset}</dd>'
             f"<dt>category</dt><dd>{badge(d.category, CATEGORY_COLOURS.get(d.category, '#757575'))}</dd>"
             f"<dt>confidence</dt><dd>{d.confidence:.2f}</dd><dt>method</dt><dd>{esc(d.method)}"

@@ -24,7 +24,8 @@ MATCH (r:Run) WHERE r.status = 'loaded'
 OPTIONAL MATCH (r)-[:HAS_DIAGNOSIS]->(d:Diagnosis)
 WITH r, collect(d) AS ds
 RETURN r.id AS run_id, r.name AS name, r.framework AS framework, r.model AS model, r.task_id AS task_id,
-       r.outcome AS outcome, r.step_count AS steps, r.fidelity AS fidelity,
+       r.outcome AS outcome, r.step_count AS steps, r.fidelity AS fidelity, r.triage AS triage,
+       r.triage_reason AS triage_reason,
        [x IN ds | {method: x.method, onset_k: x.onset_k, category: x.category, onset_stage: x.onset_stage}]
          AS diagnoses
 ORDER BY r.name
@@ -32,7 +33,7 @@ ORDER BY r.name
 
 
 def list_runs(store: Store) -> list[dict[str, Any]]:
-    """Every loaded run with outcome, step count and its diagnoses."""
+    """Every loaded run with outcome, step count, fidelity, triage verdict and its diagnoses."""
     return store.query(RUNS_QUERY)
 
 

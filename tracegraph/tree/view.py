@@ -10,7 +10,8 @@ from tracegraph.store.info import resolve_run
 RUN_QUERY = """
 MATCH (r:Run {id: $run_id})
 RETURN r.id AS run_id, r.name AS name, r.framework AS framework, r.model AS model, r.task_id AS task_id,
-       r.outcome AS outcome, r.step_count AS step_count, r.fidelity AS fidelity
+       r.outcome AS outcome, r.step_count AS step_count, r.fidelity AS fidelity, r.triage AS triage,
+       r.triage_reason AS triage_reason
 """
 STAGES_QUERY = """
 MATCH (:Run {id: $run_id})-[:HAS_STAGE]->(st:Stage)
