@@ -72,7 +72,7 @@ def test_reingest_is_idempotent(store):
     ingest_paths([HARBOR], store)
     assert db_status(store) == first
     assert first["nodes"]["Step"] == sum(g["step_count"] for g in gold_records() if g["format"] == "harbor-atif") \
-        + 21 + 1 + 11  # the three trials without gold: query-optimize, regex-log, sqlite-db-truncate
+        + 21 + 1 + 11 + 12  # the trials without gold: query-optimize, regex-log, sqlite-db-truncate, feal (agent log)
 
 
 def test_next_chain_walk(store):
