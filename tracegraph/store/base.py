@@ -65,7 +65,11 @@ def open_store(uri: str | None = None) -> Store:
         from tracegraph.store.falkordb import EmbeddedStore
 
         store = EmbeddedStore(Path(uri.removeprefix("falkordb://")))
-    store.init_schema()
+    try:
+        store.init_schema()
+    except BaseException:
+        store.close()  # a failed open leaves no server running
+        raise
     return store
 
 

