@@ -29,6 +29,10 @@ class StoreError(TracegraphError):
     """The graph store failed or cannot be reached."""
 
 
+class StoreRestartedError(StoreError):
+    """The embedded server died on a write and was started again: that write left nothing behind."""
+
+
 class StoreLockedError(StoreError):
     """Another process holds the embedded store."""
 

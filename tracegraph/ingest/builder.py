@@ -15,6 +15,7 @@ from tracegraph.ingest.triage import SessionEvidence, triage_run
 from tracegraph.schema import (
     DeltaOp, Observation, Outcome, Run, RunTrace, StateDelta, Step, Task, TestCase, ToolCall,
 )
+from tracegraph.schema.keys import run_key
 
 OBSERVATION_LIMIT = 4000
 """Characters of each tool result kept in the graph (the full size is kept in `size`)."""
@@ -65,7 +66,7 @@ class TraceBuilder:
 
     def __init__(self, *, framework: str, source: Path | str, name: str, content_hash: str,
                  fidelity: str = "structured", observation_limit: int = OBSERVATION_LIMIT) -> None:
-        self.run_id = f"{name}@{content_hash[:10]}"
+        self.run_id = run_key(name, content_hash)
         self.framework = framework
         self.source = str(source)
         self.name = name

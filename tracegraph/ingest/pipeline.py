@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tracegraph.errors import StoreError
+from tracegraph.errors import StoreError, StoreRestartedError
 from tracegraph.ingest.discover import Limits, discover
 from tracegraph.ingest.prepare import FileError, Prepared, RunSummary, apply_limits, prepare_traces, prepare_units
 from tracegraph.schema import RunTrace
@@ -129,12 +129,16 @@ def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: Inges
         store.execute(write_runs_plan(traces), cleanup_runs_plan(traces))
         report.runs += [s for _, s in batch]
         return
+    except StoreRestartedError:
+        pass  # the batch left nothing behind and the server is back: replay it run by run
     except StoreError:
         _raise_if_store_down(store)
     for trace, summary in batch:  # isolate the run that failed; the others still load
         try:
             store.execute(write_runs_plan([trace]), cleanup_runs_plan([trace]))
             report.runs.append(summary)
+        except StoreRestartedError as exc:
+            report.errors.append(FileError(path=trace.run.source, problem=f"run set aside: {exc}"))
         except StoreError as exc:
             report.errors.append(FileError(path=trace.run.source, problem=str(exc)))
 

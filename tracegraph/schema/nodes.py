@@ -8,7 +8,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from tracegraph.schema.keys import graph_key
 
 
 class Outcome(StrEnum):
@@ -77,6 +79,12 @@ class Node(BaseModel):
 
     id: str
     """Deterministic key: the same source always gives the same id."""
+
+    @field_validator("id", "run_id", check_fields=False)
+    @classmethod
+    def _key_text(cls, value: str) -> str:
+        # `run_id` is the key of the run every per-run node points to, so it is cleaned the same way.
+        return graph_key(value)
 
     @classmethod
     def properties(cls) -> list[str]:

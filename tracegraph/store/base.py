@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tracegraph.errors import SchemaVersionError
-from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements
+from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements, prune_unlinked_statements
 
 
 class Store(Protocol):
@@ -86,5 +86,6 @@ def open_existing_schema(store: Store, location: str) -> bool:
                                  f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
     partial = [r["id"] for r in store.query(PARTIAL_RUNS)]
     if partial:
-        store.execute(delete_runs_statements(partial))
+        # Shared File and Task nodes the half-written runs created would be left without edges: they go too.
+        store.execute(delete_runs_statements(partial) + prune_unlinked_statements())
     return True

@@ -13,7 +13,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from tracegraph.errors import QueryError, StoreError, StoreLockedError
+from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
 from tracegraph.store.base import open_existing_schema
 from tracegraph.store.plan import Statement
 
@@ -288,7 +288,14 @@ class EmbeddedStore:
             for stmt in plan:
                 self.graph.query(stmt.cypher, stmt.params)
         except GoneError as exc:
-            raise self._gone(exc) from None
+            if self._server is None or self._server.poll() is None:
+                raise self._gone(exc) from None
+            # The server this process started died on this write (FalkorDB crashes on some values): start it
+            # again; the sweep as it opens removes what the plan had written, so the caller can go on.
+            code = self._server.returncode
+            self._revive()
+            raise StoreRestartedError(f"the embedded FalkorDB server crashed on this write (exit {code}); it was "
+                                      "restarted and the write left nothing behind") from None
         except Exception as exc:
             if cleanup:
                 for stmt in cleanup:
@@ -297,6 +304,15 @@ class EmbeddedStore:
                     except Exception:
                         pass
             raise StoreError(f"write to {self.folder} failed: {_one_line(exc)}") from None
+
+    def _revive(self) -> None:
+        """Start the server again after it died, and sweep what it held half-written."""
+        self.socket.unlink(missing_ok=True)
+        self._client = self._start_server()
+        if self._log_replayed():
+            self._restart_from_snapshot()
+        self.graph = self._client.select_graph(GRAPH)
+        open_existing_schema(self, str(self.folder))
 
     def _gone(self, exc: Exception) -> StoreError:
         # Whatever the server had not finished stays marked 'loading' and is swept when the store is next opened.

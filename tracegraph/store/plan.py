@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from tracegraph.schema import LABELS, REL_SPECS, NODE_MODELS, Edge, Node, RelType, RunTrace
+from tracegraph.schema.keys import graph_key
 
 BATCH_ROWS = 2000
 """Rows per UNWIND statement (bench/ingest.py measures the choice)."""
@@ -100,7 +101,8 @@ def edges_statements(edges: Iterable[Edge], fresh_runs: bool = False) -> list[St
     yet and CREATE replaces MERGE."""
     by_type: dict[RelType, list[dict]] = defaultdict(list)
     for e in edges:
-        row = {"src": _value(e.src), "dst": _value(e.dst)}
+        # Endpoints name nodes by key, so they take the key form the nodes were given (a File's id is its path).
+        row = {"src": graph_key(e.src), "dst": graph_key(e.dst)}
         for p in REL_SPECS[e.type].properties:
             row[p] = _value(e.props.get(p))
         by_type[e.type].append(row)
@@ -129,6 +131,12 @@ def prune_orphans_statements(file_ids: list[str], task_ids: list[str]) -> list[S
         Statement("UNWIND $ids AS tid MATCH (t:Task {id: tid}) OPTIONAL MATCH (t)-[e]-() "
                   "WITH t, count(e) AS degree WHERE degree = 0 DELETE t", {"ids": task_ids}),
     ]
+
+
+def prune_unlinked_statements() -> list[Statement]:
+    """Delete every File and Task node without edges (a scan: only for sweeping up after a crash)."""
+    return [Statement(f"MATCH (n:{label}) OPTIONAL MATCH (n)-[e]-() WITH n, count(e) AS degree "
+                      "WHERE degree = 0 DELETE n", {}) for label in ("File", "Task")]
 
 
 def write_runs_plan(traces: list[RunTrace]) -> list[Statement]:
