@@ -20,6 +20,8 @@ class Ctx:
     def __init__(self, store_uri: str | None, as_json: bool) -> None:
         self.store_uri = store_uri
         self.as_json = as_json
+        self.create_store = False
+        """Only `db init` and `ingest` make a store that does not exist; other commands say there is none."""
         self._store = None
 
     @property
@@ -27,7 +29,7 @@ class Ctx:
         if self._store is None:
             from tracegraph.store import open_store
 
-            self._store = open_store(self.store_uri)
+            self._store = open_store(self.store_uri, create=self.create_store)
         return self._store
 
     def close(self) -> None:

@@ -142,7 +142,10 @@ def test_store_on_read_only_filesystem_is_clear_error(tmpfs):
         done = tracegraph("--store", str(store_dir), *command)
         assert done.returncode != 0
         assert error_lines(done.stderr) == [f"error: cannot use store folder {store_dir}: Read-only file system"]
-    fresh = tracegraph("--store", str(tmpfs / "new"), "runs")
+    fresh = tracegraph("--store", str(tmpfs / "new"), "runs")  # only ingest and db init make a store
+    assert error_lines(fresh.stderr) == [f"error: no store at {tmpfs / 'new'} (`tracegraph ingest` or "
+                                         "`tracegraph db init` makes one)"]
+    fresh = tracegraph("--store", str(tmpfs / "new"), "ingest", str(SMALL))
     assert error_lines(fresh.stderr) == [f"error: cannot use store folder {tmpfs / 'new'}: Read-only file system"]
 
 

@@ -30,6 +30,7 @@ def init(ctx: Ctx) -> None:
     """
     from tracegraph.store.info import db_status
 
+    ctx.create_store = True
     status = db_status(ctx.store)  # opening the store initialises it
     emit(ctx, status, lambda s: console().print(f"{s['engine']} store at {s['location']} ready "
                                                 f"(schema version {s['schema_version']})"))

@@ -42,7 +42,9 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
     from rich.progress import Progress
 
     from tracegraph.ingest import Limits, ingest_paths
+    from tracegraph.ingest.pipeline import IngestInterrupted
 
+    ctx.create_store = True
     limits = Limits(max_file_bytes=max_file_mb * 2**20, max_steps=max_steps, observation_chars=observation_chars)
     store = ctx.store
     with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
@@ -51,9 +53,15 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=f"ingesting {name}")
 
-        report = ingest_paths(list(paths), store, format=format_name, redact=not no_redact, strict=strict,
-                              limits=limits, progress=progress, workers=workers)
-    data = report.model_dump() | {"steps": report.steps, "redactions": report.redactions}
+        try:
+            report = ingest_paths(list(paths), store, format=format_name, redact=not no_redact, strict=strict,
+                                  limits=limits, progress=progress, workers=workers)
+            interrupted = False
+        except IngestInterrupted as stop:
+            report, interrupted = stop.report, True
+    counts = report.quality_counts()
+    data = report.model_dump() | {"steps": report.steps, "redactions": report.redactions,
+                                  "quality_counts": counts, "interrupted": interrupted}
 
     def render(_: object) -> None:
         # Runs with quality issues first: in a sweep of thousands of runs they are the ones worth reading.
@@ -64,8 +72,8 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
         out = console()
         if len(runs) > SHOWN_RUNS:
             out.print(f"… and {len(runs) - SHOWN_RUNS} more runs (`tracegraph runs` or --json lists them all)")
-        out.print(f"loaded {len(report.runs)} runs, {report.steps} steps, {report.redactions} secrets redacted "
-                  f"into {store.location}")
+        for r in report.skipped:
+            out.print(f"[yellow]skipped[/] {r.path}: {r.problem}")
         if report.copies:
             copies = "1 copy of a run" if len(report.copies) == 1 else f"{len(report.copies)} copies of runs"
             out.print(f"skipped {copies} already loaded by this ingest "
@@ -74,10 +82,30 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
             out.print(f"[yellow]refused (--strict)[/] {r.name}: {'; '.join(r.quality_issues)}")
         for e in report.errors:
             out.print(f"[red]error[/] {e.path}: {e.problem}")
+        # The closing line comes last, so the counts that matter are what a user sees after a long ingest.
+        if interrupted:
+            out.print(f"interrupted: kept {len(report.runs)} runs (each complete), {report.steps} steps, in "
+                      f"{store.location}; run the same command again to load the rest")
+        else:
+            out.print(f"loaded {len(report.runs)} runs, {report.steps} steps, {report.redactions} secrets "
+                      f"redacted into {store.location}; {closing_counts(counts, len(report.errors))}")
 
     emit(ctx, data, render)
-    if report.errors and not report.runs:
+    named = {str(p) for p in paths}
+    if interrupted:
+        sys.exit(130)
+    if report.errors and (not report.runs or any(e.path in named for e in report.errors)):
+        sys.exit(1)  # a run that could not be read is said above; a named input that could not be read fails
+    if strict and (report.refused or report.skipped):
         sys.exit(1)
+
+
+def closing_counts(counts: dict[str, int], errors: int) -> str:
+    """`2 at terminal fidelity, 1 with 0 agent steps, ...`: every kind, zeros included, so the line reads the same
+    in every summary."""
+    return (f"{counts['terminal_fidelity']} at terminal fidelity, {counts['no_steps']} with 0 agent steps, "
+            f"{counts['never_started']} never started, {counts['skipped_folders']} run-like folders skipped, "
+            f"{errors} errors")
 
 
 @click.command()

@@ -98,6 +98,10 @@ class TraceBuilder:
                  effects: list[CommandEffect] | None = None, command: str | None = None) -> int:
         """Append the next canonical step; returns its number k. Deltas are inferred unless `effects` is given."""
         k = len(self.steps) + 1
+        if not isinstance(tool, str):
+            from tracegraph.errors import IngestError
+
+            raise IngestError(self.source, f"step {k}: tool name is {type(tool).__name__}, not a string")
         args = arguments if isinstance(arguments, dict) else ({"input": arguments} if arguments else {})
         inferred_command, inferred = tool_effects(tool, args)
         command = command if command is not None else inferred_command

@@ -16,6 +16,12 @@ from tracegraph.ingest.registry import Parser, all_parsers, get_parser
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.zstd", ".zip")
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tracegraph", ".pytest_cache"}
+RUN_LIKE_NAMES = {"trajectory.json", "result.json", "results.json", "agent.log", "trial.log", "output.jsonl",
+                  "agent", "agent-logs", "sessions", "verifier"}
+RUN_LIKE_SUFFIXES = (".traj", ".cast")
+"""Entries agent harnesses leave in a run folder: a folder holding one, where no run was found, is reported."""
+FILE_SUFFIXES = (".json", ".jsonl", ".traj", ".log", ".cast", ".txt")
+"""Names that are files in every format: a folder (or a FIFO) so named makes the run unreadable, not empty."""
 
 
 @dataclass
@@ -48,6 +54,8 @@ class Unit:
 class Discovery:
     units: list[Unit] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    skipped: list[IngestError] = field(default_factory=list)
+    """Folders that look like runs (they hold harness artifacts) but that no format recognised, with why."""
     temp_dirs: list[Path] = field(default_factory=list)
     archives: dict[Path, Path] = field(default_factory=dict)
     """Folder holding an unpacked archive's top level → that archive."""
@@ -81,10 +89,18 @@ def discover(paths: list[Path], *, format: str | None = None, limits: Limits | N
         if not root.exists():
             found.errors.append(IngestError(root, "no such file or folder"))
             continue
+        if not root.is_dir() and not root.is_file():
+            found.errors.append(IngestError(root, "is not a regular file or folder (a FIFO, socket or device)"))
+            continue
+        before = (len(found.units), len(found.errors), len(found.skipped))
         try:
             found.units += _walk(root, root.resolve(), parsers, found, limits, seen)
         except RecursionError:
             found.errors.append(IngestError(root, "folders nested too deeply to walk"))
+        if (len(found.units), len(found.errors), len(found.skipped)) == before and root.is_file():
+            # A file named on the command line is meant to be read: saying nothing would report "loaded 0 runs".
+            found.errors.append(IngestError(root, "no format recognises this file (empty, truncated or another "
+                                                  "format; see `tracegraph formats`)"))
     return found
 
 
@@ -139,10 +155,18 @@ def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limit
         except OSError as exc:
             found.errors.append(IngestError(path, f"cannot list folder: {exc.strerror}"))
             return
+        units, skipped_below = 0, len(found.skipped)
         for entry in children:
             if entry.name in SKIP_DIRS or entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 continue
-            yield from _walk(Path(entry.path), root, parsers, found, limits, seen, archive, depth)
+            for unit in _walk(Path(entry.path), root, parsers, found, limits, seen, archive, depth):
+                units += 1
+                yield unit
+        hints = [e.name for e in children if e.name in RUN_LIKE_NAMES or e.name.endswith(RUN_LIKE_SUFFIXES)]
+        if not units and hints:
+            del found.skipped[skipped_below:]  # the run is this folder, not its agent/ or logs/ inside
+            found.skipped.append(IngestError(path, f"looks like a run (holds {', '.join(hints[:3])}) but no format "
+                                                   "recognises it"))
 
 
 def _link_out_of(unit: Path, root: Path) -> str | None:
@@ -262,13 +286,24 @@ def _extract_zip(archive: Path, target: Path, limits: Limits) -> None:
 
 
 def check_sizes(unit: Path, limits: Limits) -> None:
-    """Refuse a unit holding a file over the size limit, before any parser reads it."""
-    files = [unit] if unit.is_file() else [Path(d) / f for d, _, fs in os.walk(unit) for f in fs]
+    """Refuse a unit holding a file over the size limit, or a FIFO, socket, device or folder where a file belongs,
+    before any parser reads it (a parser would block on a FIFO, or read a run with its log missing as empty)."""
+    import stat
+
+    files = [unit] if unit.is_file() else []
+    for folder, dirs, names in ([] if files else os.walk(unit)):
+        files += [Path(folder) / f for f in names]
+        for d in dirs:
+            if d.endswith(FILE_SUFFIXES):
+                raise IngestError(Path(folder) / d, "is a folder where the run's file should be")
     for f in files:
         try:
-            size = f.stat().st_size
+            info = f.stat()
+            size = info.st_size
         except OSError:
             continue
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError(f, "is not a regular file (a FIFO, socket or device); the run is not read")
         if size > limits.max_file_bytes:
             raise IngestError(f, f"file is {size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} MB "
                                  "limit (raise it with --max-file-mb)")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tracegraph.errors import StoreError, StoreRestartedError
+from tracegraph.errors import StoreError, StoreRestartedError, TracegraphError
 from tracegraph.ingest.discover import Limits, discover
+from tracegraph.ingest.quality import DEGRADED_KINDS
 from tracegraph.ingest.prepare import FileError, Prepared, RunSummary, apply_limits, prepare_traces, prepare_units
 from tracegraph.schema import RunTrace
 from tracegraph.store import Store
@@ -30,6 +31,8 @@ class IngestReport(BaseModel):
 
     runs: list[RunSummary] = []
     errors: list[FileError] = []
+    skipped: list[FileError] = []
+    """Folders that look like runs (they hold harness artifacts) but that no format recognised."""
     refused: list[RunSummary] = []
     """Runs with quality issues that --strict kept out of the graph."""
     copies: list[RunCopy] = []
@@ -43,6 +46,23 @@ class IngestReport(BaseModel):
     @property
     def redactions(self) -> int:
         return sum(r.redactions for r in self.runs)
+
+    def quality_counts(self) -> dict[str, int]:
+        """Runs loaded (or refused by --strict) per degraded kind, and run-like folders skipped."""
+        counts = {kind: 0 for kind in DEGRADED_KINDS}
+        for run in self.runs + self.refused:
+            for kind in run.degraded:
+                counts[kind] += 1
+        counts["skipped_folders"] = len(self.skipped)
+        return counts
+
+
+class IngestInterrupted(TracegraphError):
+    """Ctrl-C stopped an ingest; `report` holds the runs kept (each complete: all or nothing per run)."""
+
+    def __init__(self, report: IngestReport) -> None:
+        self.report = report
+        super().__init__(f"interrupted: kept {len(report.runs)} runs, each complete")
 
 
 ProgressFn = Callable[[str, int, int], None]
@@ -58,11 +78,15 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
     limits = limits or Limits()
     found = discover([Path(p) for p in paths], format=format, limits=limits)
     report = IngestReport(limits=dict(vars(limits)))
-    report.errors += [FileError(path=e.path, problem=e.problem) for e in found.errors]
+    # Paths inside an unpacked archive are named as the user knows them (`outer.tar.gz!/inner`), never the temp copy.
+    report.errors += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.errors]
+    report.skipped += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.skipped]
     try:
         prepared = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
                                  display=found.display_path)
         _load(prepared, len(found.units), store, report, strict=strict, quality=quality, progress=progress)
+    except KeyboardInterrupt:
+        raise IngestInterrupted(report) from None
     finally:
         found.cleanup()
     return report
@@ -118,10 +142,10 @@ def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: Inges
 
         issues = check_batch([t for t, _ in batch])
         for trace, summary in batch:
-            summary.quality_issues = issues.get(trace.run_id, [])
-        if strict:
-            report.refused += [s for _, s in batch if s.quality_issues]
-            batch = [(t, s) for t, s in batch if not s.quality_issues]
+            summary.quality_issues = summary.quality_issues + issues.get(trace.run_id, [])
+    if strict:
+        report.refused += [s for _, s in batch if s.quality_issues]
+        batch = [(t, s) for t, s in batch if not s.quality_issues]
     traces = [t for t, _ in batch]
     if not traces:
         return

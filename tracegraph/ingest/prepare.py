@@ -4,6 +4,7 @@ machine has cores to spare, so Python parses on every core while the store write
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import clip_text
 from tracegraph.ingest.discover import Limits, Unit, check_sizes
+from tracegraph.ingest.quality import degraded_run_notes
 from tracegraph.ingest.redact import redact_trace
 from tracegraph.schema import RunTrace
 
@@ -31,6 +33,8 @@ class RunSummary(BaseModel):
     steps: int
     redactions: int = 0
     quality_issues: list[str] = []
+    degraded: list[str] = []
+    """What makes the run a poor record of the agent's work: terminal_fidelity, no_steps, never_started."""
     truncated_steps: int = 0
 
 
@@ -62,7 +66,67 @@ def parse_units(units: list[Unit], limits: Limits, errors: list[FileError]) -> I
         except (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeDecodeError) as exc:
             # A parser met a shape it does not know; report it against the unit rather than stop the batch.
             errors.append(FileError(path=str(unit.path),
-                                    problem=f"unreadable {unit.parser.name} run ({exc.__class__.__name__}: {exc})"))
+                                    problem=f"unreadable {unit.parser.name} run: {shape_problem(exc)}"))
+
+
+_FIELD_IN_LINE = re.compile(r"""\.get\(\s*["']([^"']+)["']|\[\s*["']([^"']+)["']\s*\]""")
+
+
+def shape_problem(exc: Exception) -> str:
+    """One line on what a parser met that it did not expect, naming the field where it can be told.
+
+    A model that refused a value names its field (pydantic's errors are several lines; the first is kept). For any
+    other error the field is read from the parser's line that failed (`data.get("steps")`, `step["tool"]`).
+    """
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "?"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"field {field!r}: {first['msg']}{more}"
+    message = " ".join(str(exc).split())[:300]
+    if isinstance(exc, AttributeError) and "'list' object" in message:
+        message = f"a list where an object was expected ({message})"
+    elif isinstance(exc, AttributeError) and "'str' object" in message:
+        message = f"a string where an object was expected ({message})"
+    field = _failing_field(exc)
+    return f"{exc.__class__.__name__}: {message}" + (f" (reading field {field!r})" if field else "")
+
+
+def _failing_field(exc: BaseException) -> str | None:
+    import linecache
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/tracegraph/ingest/" in f.filename]
+    for frame in reversed(frames):
+        line = frame.line or linecache.getline(frame.filename, frame.lineno or 0)
+        names = [a or b for a, b in _FIELD_IN_LINE.findall(line or "")]
+        if names:
+            return names[-1] if len(names) == 1 else names[0]
+    return None
+
+
+def scrub_surrogates(trace: RunTrace) -> None:
+    """Replace lone UTF-16 surrogates (which JSON escapes can carry but UTF-8 cannot encode) in every string of the
+    run, in place; the check is one pass over text that is almost always ASCII."""
+    from tracegraph.schema.keys import graph_key
+
+    def clean(value: object) -> object:
+        if type(value) is str and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "replace").decode("utf-8")
+        return value
+
+    for node in trace.nodes():
+        fields = node.__dict__
+        for name, value in fields.items():
+            cleaned = clean(value)
+            if cleaned is not value:
+                fields[name] = graph_key(cleaned) if name in ("id", "run_id") else cleaned
+    trace.test_files = {clean(k): [clean(p) for p in v] for k, v in trace.test_files.items()}
 
 
 def apply_limits(trace: RunTrace, limits: Limits) -> int:
@@ -99,11 +163,14 @@ def prepare_trace(trace: RunTrace, dropped: int, redact: bool) -> Prepared:
     """Redact the run and build its trace tree (stages, explore/change, causal edges)."""
     from tracegraph.tree import build_tree
 
+    scrub_surrogates(trace)
     redactions = redact_trace(trace) if redact else 0
     build_tree(trace)
+    notes = degraded_run_notes(trace)
     summary = RunSummary(run_id=trace.run_id, name=trace.run.name, framework=trace.run.framework,
                          source=trace.run.source, outcome=trace.run.outcome.value, steps=len(trace.steps),
-                         redactions=redactions, truncated_steps=dropped)
+                         redactions=redactions, truncated_steps=dropped, degraded=list(notes),
+                         quality_issues=list(notes.values()))
     return trace, summary
 
 

@@ -29,6 +29,28 @@ COLUMNS = ("run_id", "k", "position", "timestamp_ms", "ts_back_ms", "answered", 
 _ISSUE, _PER_ROW = "issue", "per_row"
 
 
+DEGRADED_KINDS = ("terminal_fidelity", "no_steps", "never_started")
+
+
+def degraded_run_notes(trace: RunTrace) -> dict[str, str]:
+    """Kind → one-line reason for what makes a run a poor record of the agent's work (empty for a good record).
+
+    A run whose agent never started (Run.triage, when the ingest decided it) is said as such; any other run without
+    steps is a 0-step run.
+    """
+    notes: dict[str, str] = {}
+    if trace.run.fidelity == "terminal":
+        notes["terminal_fidelity"] = ("terminal fidelity: steps read from a terminal recording, not from the "
+                                      "agent's own log")
+    triage = getattr(trace.run, "triage", None)
+    if triage is not None and str(triage) == "agent_never_ran":
+        reason = getattr(trace.run, "triage_reason", None)
+        notes["never_started"] = "agent never started" + (f" ({reason})" if reason else "")
+    elif not trace.steps:
+        notes["no_steps"] = "0 agent steps"
+    return notes
+
+
 def check_batch(traces: list[RunTrace]) -> dict[str, list[str]]:
     """Run id → the expectations its steps violate (empty when the whole batch passes)."""
     if not traces:

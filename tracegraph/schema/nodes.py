@@ -71,7 +71,10 @@ BLAMEABLE = frozenset({Triage.agent_failed, Triage.agent_timed_out})
 class Node(BaseModel):
     """A graph node: one label, keyed by `id`; `INDEXED` properties get an index on both engines."""
 
-    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid", validate_assignment=False)
+    # allow_inf_nan: neither engine takes NaN or infinity as a parameter (FalkorDB fails to parse the query), so a
+    # reward of `nan` or `1e999` is refused where the run is read, naming the field.
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid", validate_assignment=False,
+                              allow_inf_nan=False)
     LABEL: ClassVar[str]
     KEY: ClassVar[str] = "id"
     INDEXED: ClassVar[tuple[str, ...]] = ()

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from tracegraph.errors import SchemaVersionError
+from tracegraph.errors import SchemaVersionError, StoreError
 from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements, prune_unlinked_statements
 
 
@@ -54,8 +54,9 @@ def default_store_uri() -> str:
     return os.environ.get("TRACEGRAPH_STORE") or os.environ.get("NEO4J_URI") or ".tracegraph"
 
 
-def open_store(uri: str | None = None) -> Store:
-    """Open a store from a URI: neo4j:// bolt:// neo4j+s:// → Neo4j; anything else is an embedded store folder."""
+def open_store(uri: str | None = None, create: bool = True) -> Store:
+    """Open a store from a URI: neo4j:// bolt:// neo4j+s:// → Neo4j; anything else is an embedded store folder,
+    made when missing only with `create`."""
     uri = uri or default_store_uri()
     if uri.split("://", 1)[0] in {"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}:
         from tracegraph.store.neo4j import Neo4jStore
@@ -64,7 +65,12 @@ def open_store(uri: str | None = None) -> Store:
     else:
         from tracegraph.store.falkordb import EmbeddedStore
 
-        store = EmbeddedStore(Path(uri.removeprefix("falkordb://")))
+        folder = Path(uri.removeprefix("falkordb://"))
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"store path {folder} is a file, not a store folder")
+        if not create and not folder.exists():
+            raise StoreError(f"no store at {folder} (`tracegraph ingest` or `tracegraph db init` makes one)")
+        store = EmbeddedStore(folder)
     try:
         store.init_schema()
     except BaseException:
