@@ -40,6 +40,7 @@ def test_ingest_diagnose_labels(tmp_path):
 
 
 def test_errors_are_one_line_with_nonzero_exit(tmp_path):
+    assert CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "db", "init"]).exit_code == 0
     r = CliRunner().invoke(cli, ["--store", str(tmp_path / "s"), "diagnose", "no-such-run"])
     assert r.exit_code == 1
     assert r.output.strip().count("\n") == 0 and "no run matches 'no-such-run'" in r.output

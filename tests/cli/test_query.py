@@ -33,6 +33,7 @@ def test_query_runs_a_named_query_with_params(tmp_path):
 
 
 def test_unknown_query_names_the_valid_ones(tmp_path):
+    assert CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "db", "init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--store", str(tmp_path / "store"), "query", "no_such_query"])
     assert result.exit_code == 1
     assert "unknown query 'no_such_query'" in result.output and "failure_chain" in result.output

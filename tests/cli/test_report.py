@@ -71,6 +71,7 @@ def test_report_all_writes_index_and_one_page_per_run(tg, tmp_path):
 
 
 def test_report_usage_errors(tg):
+    tg("db", "init")
     result = tg("report", ok=False)
     assert result.exit_code == 2 and "name one run or pass --all" in result.output
     result = tg("report", "no-such-run", ok=False)

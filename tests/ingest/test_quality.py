@@ -162,7 +162,7 @@ def test_cli_prints_issues_and_strict_refusals(tmp_path):
     runner = CliRunner()
     strict = runner.invoke(cli, ["--store", str(tmp_path / "strict"), "ingest", "--strict", str(root)],
                            catch_exceptions=False)
-    assert strict.exit_code == 0, strict.output
+    assert strict.exit_code == 1, strict.output  # --strict fails when it refused a run
     printed = " ".join(strict.output.split())  # rich wraps long lines
     assert f"refused (--strict) {VICTIM.name}: {BACKWARDS}" in printed
     assert "loaded 1 runs, 10 steps" in printed

@@ -24,12 +24,12 @@ def tracegraph(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
                           env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
 
 
-def start_tracegraph(*args: str, new_session: bool = False) -> subprocess.Popen:
+def start_tracegraph(*args: str, new_session: bool = False, stdout=subprocess.DEVNULL) -> subprocess.Popen:
     """The tracegraph CLI started in the background; `new_session` gives it its own process group, with Ctrl-C's
     default action restored (a background job of a non-interactive shell inherits SIGINT ignored)."""
     import signal
 
-    return subprocess.Popen([*CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    return subprocess.Popen([*CLI, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
                             env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}, start_new_session=new_session,
                             preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.default_int_handler))
                             if new_session else None)

@@ -116,17 +116,25 @@ def test_reingest_is_idempotent_across_formats(store):
 
 @pytest.mark.long
 def test_ctrl_c_mid_ingest_stops_quietly_and_rerun_completes(tmp_path):
+    import subprocess
+
     runs = make_copies(tmp_path / "runs", COPIES)
     store_dir = tmp_path / "store"
     # A new session, as a terminal's process group: Ctrl-C reaches tracegraph and its parse workers together.
-    proc = start_tracegraph("--store", str(store_dir), "ingest", str(runs), "--workers", "2", new_session=True)
+    proc = start_tracegraph("--store", str(store_dir), "ingest", str(runs), "--workers", "2", new_session=True,
+                            stdout=subprocess.PIPE)
     try:
         wait_for_loaded_batch(store_dir, proc)
         os.killpg(proc.pid, signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-        assert proc.returncode != 0
-        assert "Traceback" not in stderr and error_lines(stderr) == ["Aborted!"], stderr
+        stdout, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130
+        assert "Traceback" not in stderr and error_lines(stderr) == [], stderr
+        closing = stdout.strip().splitlines()[-1]
+        assert closing.startswith("interrupted: kept ") and "run the same command again" in closing, stdout
+        kept = int(closing.split()[2])
         assert not (store_dir / "falkordb.sock").exists()  # the server was shut down, not left behind
+        with open_store(str(store_dir)) as store:
+            assert assert_no_partial_runs(store) == kept > 0
         assert_rerun_completes(store_dir, runs, tmp_path)
     finally:
         if proc.poll() is None:

@@ -288,7 +288,7 @@ class EmbeddedStore:
             for stmt in plan:
                 self.graph.query(stmt.cypher, stmt.params)
         except GoneError as exc:
-            if self._server is None or self._server.poll() is None:
+            if not self._server_exited():
                 raise self._gone(exc) from None
             # The server this process started died on this write (FalkorDB crashes on some values): start it
             # again; the sweep as it opens removes what the plan had written, so the caller can go on.
@@ -304,6 +304,16 @@ class EmbeddedStore:
                     except Exception:
                         pass
             raise StoreError(f"write to {self.folder} failed: {_one_line(exc)}") from None
+
+    def _server_exited(self) -> bool:
+        """The server this process started has exited (the socket can report the crash a moment before)."""
+        if self._server is None:
+            return False
+        try:
+            self._server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def _revive(self) -> None:
         """Start the server again after it died, and sweep what it held half-written."""
