@@ -108,6 +108,7 @@ def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | Non
 
     from tracegraph.diagnose.evaluate import evaluate, read_gold
 
+    ctx.create_store = True  # eval ingests the gold runs, as `ingest` would
     if cv is not None:
         if method != "heuristic":
             raise click.UsageError("--cv tunes the heuristic's weights; llm and hybrid have none to tune")
