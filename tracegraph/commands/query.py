@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracegraph.cli import Ctx, console, emit, handle_errors, output_options, pass_ctx, table
+from tracegraph.store.base import QUERY_TIMEOUT_S
 
 
 def register(cli: click.Group) -> None:
@@ -28,17 +29,19 @@ def _parse_param(value: str) -> tuple[str, object]:
 @click.argument("cypher_or_name")
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V",
               help="Query parameter; V is read as JSON when it parses (numbers, lists), else as text.")
+@click.option("--timeout", type=click.FloatRange(min=0.001), default=QUERY_TIMEOUT_S, show_default=True,
+              metavar="SECONDS", help="The store stops the query after this long.")
 @output_options
 @pass_ctx
 @handle_errors
-def query(ctx: Ctx, cypher_or_name: str, params: tuple[str, ...]) -> None:
+def query(ctx: Ctx, cypher_or_name: str, params: tuple[str, ...], timeout: float) -> None:
     """Run a named query from the library or read-only Cypher text, with parameters.
 
     Example: tracegraph query failure_chain --param run_id=RUN_ID --param method=heuristic
     """
     from tracegraph.queries import run_query
 
-    rows = run_query(ctx.store, cypher_or_name, dict(_parse_param(p) for p in params))
+    rows = run_query(ctx.store, cypher_or_name, dict(_parse_param(p) for p in params), timeout=timeout)
 
     def render(rs: list[dict]) -> None:
         if not rs:

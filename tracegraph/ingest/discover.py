@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tarfile
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,9 +62,27 @@ class Discovery:
     archives: dict[Path, Path] = field(default_factory=dict)
     """Folder holding an unpacked archive's top level → that archive."""
 
+    _signals: dict[int, object] = field(default_factory=dict)
+    """Handlers replaced while unpacked copies exist (restored by cleanup)."""
+
     def cleanup(self) -> None:
         for d in self.temp_dirs:
             shutil.rmtree(d, ignore_errors=True)
+        self.temp_dirs.clear()
+        for signum, handler in self._signals.items():
+            signal.signal(signum, handler)
+        self._signals.clear()
+
+    def guard_signals(self) -> None:
+        """Before the first archive is unpacked: SIGTERM and SIGHUP end the process through its `finally` blocks
+        (which call cleanup) instead of killing it where it stands."""
+        if self._signals or threading.current_thread() is not threading.main_thread():
+            return
+        global _owner
+        _owner = os.getpid()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                self._signals[signum] = signal.signal(signum, _exit_through_finally)
 
     def display_path(self, path: Path | str) -> str:
         """`path` as the user knows it: a file unpacked from an archive reads `archive.tar.gz!/member/path`."""
@@ -74,6 +94,18 @@ class Discovery:
         return str(path)
 
 
+_owner = os.getpid()
+"""The process that installed the handlers (forked workers inherit them)."""
+
+
+def _exit_through_finally(signum: int, frame: object) -> None:
+    if os.getpid() != _owner:  # a forked parse worker inherited the handler: die as the signal says
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise SystemExit(128 + signum)
+
+
 def is_archive(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
@@ -81,26 +113,31 @@ def is_archive(path: Path) -> bool:
 def discover(paths: list[Path], *, format: str | None = None, limits: Limits | None = None) -> Discovery:
     """Every run unit below `paths`; archives are unpacked safely into a temp folder."""
     limits = limits or Limits()
+    sweep_stale_extractions()
     parsers = [get_parser(format)] if format else all_parsers()
     found = Discovery()
     seen: set[Path] = set()
-    for root in paths:
-        root = Path(root)
-        if not root.exists():
-            found.errors.append(IngestError(root, "no such file or folder"))
-            continue
-        if not root.is_dir() and not root.is_file():
-            found.errors.append(IngestError(root, "is not a regular file or folder (a FIFO, socket or device)"))
-            continue
-        before = (len(found.units), len(found.errors), len(found.skipped))
-        try:
-            found.units += _walk(root, root.resolve(), parsers, found, limits, seen)
-        except RecursionError:
-            found.errors.append(IngestError(root, "folders nested too deeply to walk"))
-        if (len(found.units), len(found.errors), len(found.skipped)) == before and root.is_file():
-            # A file named on the command line is meant to be read: saying nothing would report "loaded 0 runs".
-            found.errors.append(IngestError(root, "no format recognises this file (empty, truncated or another "
-                                                  "format; see `tracegraph formats`)"))
+    try:
+        for root in paths:
+            root = Path(root)
+            if not root.exists():
+                found.errors.append(IngestError(root, "no such file or folder"))
+                continue
+            if not root.is_dir() and not root.is_file():
+                found.errors.append(IngestError(root, "is not a regular file or folder (a FIFO, socket or device)"))
+                continue
+            before = (len(found.units), len(found.errors), len(found.skipped))
+            try:
+                found.units += _walk(root, root.resolve(), parsers, found, limits, seen)
+            except RecursionError:
+                found.errors.append(IngestError(root, "folders nested too deeply to walk"))
+            if (len(found.units), len(found.errors), len(found.skipped)) == before and root.is_file():
+                # A file named on the command line is meant to be read: saying nothing would report "loaded 0 runs".
+                found.errors.append(IngestError(root, "no format recognises this file (empty, truncated or another "
+                                                      "format; see `tracegraph formats`)"))
+    except BaseException:  # a signal or Ctrl-C while unpacking: the caller never gets `found` to clean up
+        found.cleanup()
+        raise
     return found
 
 
@@ -128,6 +165,7 @@ def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limit
             found.errors.append(IngestError(path, f"archive nested more than {limits.max_archive_depth} deep; "
                                                   "not unpacked"))
             return
+        found.guard_signals()
         try:
             extracted, members = _extract(path, limits)
         except IngestError as exc:
@@ -185,18 +223,49 @@ def _link_out_of(unit: Path, root: Path) -> str | None:
     return None
 
 
+EXTRACT_PREFIX = "tracegraph-archive-"
+"""Temp folders of unpacked archives are named `tracegraph-archive-<pid>-<random>`: a later run removes those
+whose process is gone (a kill -9 runs no cleanup)."""
+
+
+def sweep_stale_extractions() -> list[Path]:
+    """Remove this user's unpacked archive copies left by tracegraph processes that no longer run."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{EXTRACT_PREFIX}*-*"):
+        pid = folder.name[len(EXTRACT_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.lstat().st_uid != os.getuid() or _alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _extract(archive: Path, limits: Limits) -> tuple[Path, Path]:
     """Unpack into a fresh temp folder, refusing absolute paths, `..`, links and oversize content.
 
     Returns the temp folder and the folder holding the archive's top level. An archive whose top level is one
     folder keeps it; any other is unpacked into a folder named after the archive, so its run gets that name.
     """
-    target = Path(tempfile.mkdtemp(prefix="tracegraph-archive-"))
+    target = Path(tempfile.mkdtemp(prefix=f"{EXTRACT_PREFIX}{os.getpid()}-"))
     try:
+        budget = _Budget(archive, limits, target)
         if archive.name.lower().endswith(".zip"):
-            _extract_zip(archive, target, limits)
+            _extract_zip(archive, target, limits, budget)
         else:
-            _extract_tar(archive, target, limits)
+            _extract_tar(archive, target, limits, budget)
         top = list(target.iterdir())
         if len(top) == 1 and top[0].is_dir():
             return target, target
@@ -206,12 +275,12 @@ def _extract(archive: Path, limits: Limits) -> tuple[Path, Path]:
             child.rename(staging / child.name)
         staging.rename(inner)
         return target, inner
-    except IngestError:
-        shutil.rmtree(target, ignore_errors=True)
-        raise
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise IngestError(archive, f"unreadable archive ({exc.__class__.__name__}: {exc})") from None
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
 
 
 def _archive_stem(name: str) -> str:
@@ -230,20 +299,55 @@ def _safe_member(archive: Path, member_name: str, target: Path) -> Path:
     return dest
 
 
-def _extract_tar(archive: Path, target: Path, limits: Limits) -> None:
+class _Budget:
+    """Bytes an archive may unpack: its limit, or the free space of the temp disk less a reserve if that is less.
+    Counted on what is actually written, so a member whose header understates its size stops at the budget."""
+
+    RESERVE = 0.05
+    """Share of the temp disk left free (other programs need it too)."""
+
+    def __init__(self, archive: Path, limits: Limits, target: Path) -> None:
+        self.archive = archive
+        self.limits = limits
+        disk = shutil.disk_usage(target)
+        room = max(0, disk.free - int(disk.total * self.RESERVE))
+        self.total = min(limits.max_archive_bytes, room)
+        self.why = (f"over the {limits.max_archive_bytes / 2**20:.0f} MB unpacked limit"
+                    if self.total == limits.max_archive_bytes else
+                    f"more than the {room / 2**20:.0f} MB free on the temp disk ({target.parent}) can take")
+        self.used = 0
+
+    def check(self, name: str, size: int) -> None:
+        """Refuse member `name` once `size` bytes of it would break a limit (its declared size, then as written)."""
+        if size > self.limits.max_file_bytes:
+            raise IngestError(self.archive, f"member {name!r} exceeds the size limit")
+        if self.used + size > self.total:
+            raise IngestError(self.archive, f"unpacks to {self.why}; stopped at member {name!r}")
+
+    def copy(self, name: str, src, dest: Path) -> None:
+        """Stream one member to `dest`, stopping as soon as a budget is spent (the caller removes the folder)."""
+        written = 0
+        with open(dest, "wb") as out:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                self.check(name, written)
+                out.write(chunk)
+        self.used += written
+
+
+def _extract_tar(archive: Path, target: Path, limits: Limits, budget: _Budget) -> None:
     if archive.name.lower().endswith((".zst", ".zstd")):
         import zstandard
 
         with open(archive, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as stream, \
                 tarfile.open(fileobj=stream, mode="r|") as tar:
-            _extract_tar_members(archive, tar, target, limits)
+            _extract_tar_members(archive, tar, target, limits, budget)
         return
     with tarfile.open(archive, mode="r:*") as tar:
-        _extract_tar_members(archive, tar, target, limits)
+        _extract_tar_members(archive, tar, target, limits, budget)
 
 
-def _extract_tar_members(archive: Path, tar: tarfile.TarFile, target: Path, limits: Limits) -> None:
-    total = 0
+def _extract_tar_members(archive: Path, tar: tarfile.TarFile, target: Path, limits: Limits, budget: _Budget) -> None:
     for count, member in enumerate(tar, 1):
         if count > limits.max_archive_members:
             raise IngestError(archive, f"more than {limits.max_archive_members} members")
@@ -253,19 +357,15 @@ def _extract_tar_members(archive: Path, tar: tarfile.TarFile, target: Path, limi
         if member.isdir():
             dest.mkdir(parents=True, exist_ok=True)
             continue
-        total += member.size
-        if member.size > limits.max_file_bytes or total > limits.max_archive_bytes:
-            raise IngestError(archive, f"member {member.name!r} exceeds the size limit")
+        budget.check(member.name, member.size)
         src = tar.extractfile(member)
         if src is None:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with open(dest, "wb") as out:
-            shutil.copyfileobj(src, out)
+        budget.copy(member.name, src, dest)
 
 
-def _extract_zip(archive: Path, target: Path, limits: Limits) -> None:
-    total = 0
+def _extract_zip(archive: Path, target: Path, limits: Limits, budget: _Budget) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         if len(infos) > limits.max_archive_members:
@@ -277,12 +377,10 @@ def _extract_zip(archive: Path, target: Path, limits: Limits) -> None:
                 continue
             if (info.external_attr >> 16) & 0o170000 == 0o120000:
                 continue  # symlink member
-            total += info.file_size
-            if info.file_size > limits.max_file_bytes or total > limits.max_archive_bytes:
-                raise IngestError(archive, f"member {info.filename!r} exceeds the size limit")
+            budget.check(info.filename, info.file_size)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out)
+            with zf.open(info) as src:
+                budget.copy(info.filename, src, dest)
 
 
 def check_sizes(unit: Path, limits: Limits) -> None:

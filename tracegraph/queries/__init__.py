@@ -48,7 +48,11 @@ def get_query(name: str) -> NamedQuery:
     raise UnknownNameError("query", name, [q.name for q in list_queries()])
 
 
-def run_query(store: Store, name_or_cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run a named query (by file name) or Cypher text, read-only, with parameters."""
+def run_query(store: Store, name_or_cypher: str, params: dict[str, Any] | None = None,
+              timeout: float | None = None) -> list[dict[str, Any]]:
+    """Run a named query (by file name) or Cypher text, read-only, with parameters; `timeout` seconds overrides
+    the store's default time limit."""
     cypher = get_query(name_or_cypher).cypher if _NAME.match(name_or_cypher) else name_or_cypher
-    return store.query(cypher, params or {})
+    if timeout is None:
+        return store.query(cypher, params or {})
+    return store.query(cypher, params or {}, timeout=timeout)

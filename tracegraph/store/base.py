@@ -9,6 +9,9 @@ from typing import Any, Protocol
 from tracegraph.errors import SchemaVersionError, StoreError
 from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements, prune_unlinked_statements
 
+QUERY_TIMEOUT_S = 300.0
+"""Default server-side time limit of a read query."""
+
 
 class Store(Protocol):
     """A Cypher graph store: atomic write plans, read-only parameterised queries, schema set-up."""
@@ -26,8 +29,10 @@ class Store(Protocol):
         """Run the statements as one unit: on failure nothing of it stays (cleanup undoes partial work)."""
         ...
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run read-only Cypher; rows as dicts of plain values. Writes are refused."""
+    def query(self, cypher: str, params: dict[str, Any] | None = None,
+              timeout: float = QUERY_TIMEOUT_S) -> list[dict[str, Any]]:
+        """Run read-only Cypher; rows as dicts of plain values. Writes are refused. The server stops the query
+        after `timeout` seconds (QueryError), so a runaway query never outlives its caller."""
         ...
 
     def shortest_path_lengths(self, src_id: str, dst_id: str, rel: str) -> int | None:
@@ -77,6 +82,11 @@ def open_store(uri: str | None = None, create: bool = True) -> Store:
         store.close()  # a failed open leaves no server running
         raise
     return store
+
+
+def timed_out(timeout: float) -> str:
+    """The message of a query the server stopped at its time limit (same words on both engines)."""
+    return f"the query ran past its {timeout:g} s time limit and was stopped (raise it with --timeout)"
 
 
 def open_existing_schema(store: Store, location: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
-from tracegraph.store.base import open_existing_schema
+from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
 from tracegraph.store.plan import Statement
 
 GRAPH = "tracegraph"
@@ -329,16 +329,19 @@ class EmbeddedStore:
         return StoreError(f"the embedded FalkorDB server of {self.folder} stopped answering ({_one_line(exc)}); "
                           "run the command again to restart it")
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, cypher: str, params: dict[str, Any] | None = None,
+              timeout: float = QUERY_TIMEOUT_S) -> list[dict[str, Any]]:
         from redis.exceptions import ConnectionError as GoneError
 
         try:
-            result = self.graph.ro_query(cypher, params or {})
+            result = self.graph.ro_query(cypher, params or {}, timeout=max(1, round(timeout * 1000)))
         except GoneError as exc:
             raise self._gone(exc) from None
         except Exception as exc:
             if "empty key" in str(exc):  # FalkorDB: a graph that was never written to does not exist yet
                 return []
+            if "timed out" in str(exc):
+                raise QueryError(timed_out(timeout)) from None
             raise QueryError(_one_line(exc)) from None
         names = [h[1] if isinstance(h, (list, tuple)) else h for h in result.header]
         return [dict(zip(names, (_plain(v) for v in row))) for row in result.result_set]

@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError
-from tracegraph.store.base import open_existing_schema
+from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
 from tracegraph.store.plan import Statement
 
 # neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
@@ -76,9 +76,12 @@ class Neo4jStore:
         except Exception as exc:
             raise StoreError(f"write to {self.location} failed: {_one_line(exc)}") from None
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(self, cypher: str, params: dict[str, Any] | None = None,
+              timeout: float = QUERY_TIMEOUT_S) -> list[dict[str, Any]]:
+        from neo4j import unit_of_work
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
+        @unit_of_work(timeout=timeout)  # a transaction timeout: the server stops the query
         def work(tx):
             return [dict(r) for r in tx.run(cypher, params or {})]
 
@@ -88,6 +91,8 @@ class Neo4jStore:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"Neo4j at {self.location} went away: {_one_line(exc)}") from None
         except Exception as exc:
+            if "TransactionTimedOut" in str(getattr(exc, "code", "")):
+                raise QueryError(timed_out(timeout)) from None
             raise QueryError(_one_line(exc)) from None
         return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
