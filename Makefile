@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	-@bash scripts/ensure-chromium.sh
 	-@bash scripts/ensure-cypher-lint.sh
+	-@bash scripts/ensure-bwrap.sh
 	$(PY) -m pytest -q
 
 test-long: $(VENV)/.installed

@@ -47,3 +47,6 @@ def harbor_store(tmp_path_factory):
     ingest_paths([FIXTURES / "harbor-atif"], s)
     yield s
     s.close()
+
+# Formats the machine's user learned must not change what the tests find: the suite starts with none.
+os.environ["TRACEGRAPH_FORMATS"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"tracegraph-no-formats-{os.getpid()}")

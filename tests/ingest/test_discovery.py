@@ -162,4 +162,4 @@ def test_formats_json_lists_every_parser():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["name"] for r in rows] == list(PARSERS)
-    assert len(rows) == 10 and all(r["recognises"].strip() for r in rows)
+    assert len(rows) == 11 and all(r["recognises"].strip() for r in rows)

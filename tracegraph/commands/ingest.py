@@ -1,4 +1,4 @@
-"""`tracegraph ingest` and `tracegraph formats`."""
+"""`tracegraph ingest`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tracegraph.cli import Ctx, console, emit, handle_errors, output_options, pass_ctx, table
+from tracegraph.commands.formats import model_options
 
 
 SHOWN_RUNS = 40
@@ -16,7 +17,6 @@ SHOWN_RUNS = 40
 
 def register(cli: click.Group) -> None:
     cli.add_command(ingest)
-    cli.add_command(formats)
 
 
 @click.command()
@@ -30,11 +30,15 @@ def register(cli: click.Group) -> None:
               help="Characters of each tool result kept (full size is recorded).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Processes parsing runs while the store writes [default: one per core; 0 parses in-process].")
+@click.option("--learn-format", is_flag=True,
+              help="Files no parser claims: ask --model for a parser, checked in a sandbox, then ingest with it.")
+@model_options
 @output_options
 @pass_ctx
 @handle_errors
 def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact: bool, strict: bool,
-           max_file_mb: int, max_steps: int, observation_chars: int, workers: int | None) -> None:
+           max_file_mb: int, max_steps: int, observation_chars: int, workers: int | None, learn_format: bool,
+           model: str | None, api_base: str | None) -> None:
     """Find runs below PATHS (folders or archives), parse them and load them into the store.
 
     Example: tracegraph ingest ../shared/fixtures/harbor-atif
@@ -46,6 +50,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
 
     ctx.create_store = True
     limits = Limits(max_file_bytes=max_file_mb * 2**20, max_steps=max_steps, observation_chars=observation_chars)
+    learned = _learn_formats(list(paths), model, api_base) if learn_format else []
     store = ctx.store
     with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
         task = bar.add_task("ingesting", total=None)
@@ -62,6 +67,8 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
     counts = report.quality_counts()
     data = report.model_dump() | {"steps": report.steps, "redactions": report.redactions,
                                   "quality_counts": counts, "interrupted": interrupted}
+    if learn_format:
+        data["learned_formats"] = learned
 
     def render(_: object) -> None:
         # Runs with quality issues first: in a sweep of thousands of runs they are the ones worth reading.
@@ -82,6 +89,9 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
             out.print(f"[yellow]refused (--strict)[/] {r.name}: {'; '.join(r.quality_issues)}")
         for e in report.errors:
             out.print(f"[red]error[/] {e.path}: {e.problem}")
+        for x in learned:
+            out.print(f"learned format {x['format']} from {', '.join(x['files'][:3])}" if x["format"] else
+                      f"[red]no format learned[/] for {', '.join(x['files'][:3])}: {x['error']}")
         # The closing line comes last, so the counts that matter are what a user sees after a long ingest.
         if interrupted:
             out.print(f"interrupted: kept {len(report.runs)} runs (each complete), {report.steps} steps, in "
@@ -108,17 +118,12 @@ def closing_counts(counts: dict[str, int], errors: int) -> str:
             f"{errors} errors")
 
 
-@click.command()
-@output_options
-@pass_ctx
-@handle_errors
-def formats(ctx: Ctx) -> None:
-    """List the parsers and what each recognises.
+def _learn_formats(paths: list[Path], model: str | None, api_base: str | None) -> list[dict]:
+    from tracegraph.learn import LearnConfig
+    from tracegraph.learn.unclaimed import learn_unclaimed
 
-    Example: tracegraph formats --json
-    """
-    from tracegraph.ingest.registry import all_parsers
-
-    rows = [{"name": p.name, "recognises": p.recognises} for p in all_parsers()]
-    emit(ctx, rows, lambda r: table("formats (detection order)", ["name", "recognises"],
-                                    [[x["name"], x["recognises"]] for x in r]))
+    if not model:
+        raise click.UsageError("--learn-format needs --model")
+    outcomes = learn_unclaimed(paths, LearnConfig(model=model, api_base=api_base))
+    return [{"files": [str(f) for f in o.files], "format": o.report.format.name if o.report else None,
+             "error": o.error} for o in outcomes]

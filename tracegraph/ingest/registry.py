@@ -40,6 +40,8 @@ PARSERS: dict[str, str] = {
     "who-and-when": "tracegraph.ingest.who_and_when:WhoAndWhenParser",
     "codex": "tracegraph.ingest.codex:CodexRolloutParser",
     "gemini-cli": "tracegraph.ingest.gemini_cli:GeminiCliParser",
+    # Last: formats learned by a model claim only what no parser written for a format does.
+    "learned": "tracegraph.learn.parser:LearnedFormatParser",
 }
 
 
