@@ -1,11 +1,14 @@
 """Runs inside the sandbox (never imported by tracegraph): load /sandbox/parser.py, call it on each input, write JSON.
 
-Usage: runner.py detect|parse RESULT_PATH INPUT... Standard library only: the sandbox has no site-packages.
-Nothing here is trusted: the parser shares this process and could overwrite the result; tracegraph validates it.
+Usage: runner.py detect|parse RESULT_PATH LIMITS_JSON INPUT... Standard library only: the sandbox has no
+site-packages. The rlimits are set here, before the parser loads: lowered hard limits cannot be raised again without
+CAP_SYS_RESOURCE in the host's namespace. Nothing else here is trusted: the parser shares this process and could
+overwrite the result; tracegraph validates it.
 """
 
 import importlib.util
 import json
+import resource
 import sys
 import traceback
 
@@ -20,7 +23,9 @@ def _problem(exc):
 
 
 def main(argv):
-    mode, result_path, inputs = argv[1], argv[2], argv[3:]
+    mode, result_path, limits, inputs = argv[1], argv[2], json.loads(argv[3]), argv[4:]
+    for name, value in limits.items():
+        resource.setrlimit(getattr(resource, name), (value, value))
     out = {"loaded": False, "files": []}
     try:
         spec = importlib.util.spec_from_file_location("learned_parser", "/sandbox/parser.py")

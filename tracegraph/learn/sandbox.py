@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import shutil
 import signal
 import struct
@@ -92,7 +91,8 @@ def run_parser(parser_code: str, inputs: list[Path], mode: str, config: SandboxC
                     "--ro-bind", str(code), "/sandbox", "--bind", str(work), "/work", "--remount-ro", "/",
                     "--chdir", "/work",
                     "--seccomp", str(bpf.fileno()),
-                    _python(), "-I", "-S", "-B", "/sandbox/runner.py", mode, "/work/result.json", *inside]
+                    _python(), "-I", "-S", "-B", "/sandbox/runner.py", mode, "/work/result.json",
+                    json.dumps(_rlimits(config)), *inside]
             problem = _run(args, config, bpf.fileno(), out, err)
         stderr = (root / "stderr").read_text(encoding="utf-8", errors="replace")[-4000:]
         output = None
@@ -108,16 +108,15 @@ def run_parser(parser_code: str, inputs: list[Path], mode: str, config: SandboxC
         return SandboxResult(output=output if isinstance(output, dict) else None, problem=problem, stderr=stderr)
 
 
-def _run(args: list[str], config: SandboxConfig, bpf_fd: int, out: Any, err: Any) -> str | None:
-    def limit() -> None:  # runs in the child before bwrap starts: every process below inherits the limits
-        resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_seconds, config.cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_AS, (config.memory_bytes, config.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (config.output_bytes, config.output_bytes))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (config.open_files, config.open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _rlimits(config: SandboxConfig) -> dict[str, int]:
+    """Set by the runner inside the sandbox before the parser loads (a preexec_fn is unsafe in a threaded process)."""
+    return {"RLIMIT_CPU": config.cpu_seconds, "RLIMIT_AS": config.memory_bytes, "RLIMIT_FSIZE": config.output_bytes,
+            "RLIMIT_NOFILE": config.open_files, "RLIMIT_CORE": 0}
 
+
+def _run(args: list[str], config: SandboxConfig, bpf_fd: int, out: Any, err: Any) -> str | None:
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, pass_fds=(bpf_fd,),
-                            preexec_fn=limit, start_new_session=True, env={"PATH": "/usr/bin:/bin"})
+                            start_new_session=True, env={"PATH": "/usr/bin:/bin"})
     try:
         code = proc.wait(timeout=config.wall_seconds)
     except subprocess.TimeoutExpired:
