@@ -112,12 +112,15 @@ def test_a_checked_file_the_agent_also_ran_is_the_deliverable_not_a_scratch_scri
     assert [e.steps for e in first] == [[2]] and "/app/text_processor.py" in first[0].reason
 
 
-def test_unrecovered_error_loop_marks_every_step():
+def test_an_unrecovered_loop_is_incorrect_at_its_first_call_and_unuseful_after():
+    # The protocol's loops: the first failing call carries the mistake; its repeats that change nothing are
+    # unuseful, though they stay on the chain (they carry the onset's error to the end of the run).
     result = diagnose_trace(trace_of(HARBOR / "openssl-selfsigned-cert__6aDSXLS"))
     assert (result.onset_k, result.category) == (1, "unproductive_looping")
     # Step 15's empty command runs nothing either, so the loop does not break there.
     assert [e.steps for e in result.evidence if e.rule == "error_loop"] == [list(range(1, 22))]
-    assert result.incorrect_ks == list(range(1, 22)) and result.unuseful_ks == []
+    assert result.incorrect_ks == [1] and result.unuseful_ks == list(range(2, 22))
+    assert result.chain_ks == list(range(1, 22))
 
 
 def test_calls_issued_together_are_one_attempt_not_a_loop():
@@ -130,13 +133,13 @@ def test_calls_issued_together_are_one_attempt_not_a_loop():
     assert (result.onset_k, result.category, result.incorrect_ks) == (10, "premature_stop", [10])
 
 
-def test_a_loop_after_the_onset_is_unuseful_up_to_where_the_run_stops():
+def test_a_loop_after_the_onset_is_unuseful_to_the_end():
     result = diagnose_trace(trace_of(HARBOR / "git-leak-recovery__CVQc9DD"))
     loop = next(e for e in result.evidence if e.rule == "error_loop" and e.steps[0] == 14)
     assert loop.steps == list(range(14, 20)) and result.onset_k == 13
-    assert {15, 16, 17, 18} <= set(result.unuseful_ks)
-    # The run ends on the loop's last call (its stop), so that one stays on the chain.
-    assert result.incorrect_ks == result.chain_ks == [13, 19]
+    # Every repeat is unuseful, the call the run stops on too: the chain ends where propagation ends, at the onset.
+    assert {15, 16, 17, 18, 19} <= set(result.unuseful_ks)
+    assert result.incorrect_ks == result.chain_ks == [13]
 
 
 def test_a_failure_the_agent_acted_on_before_retrying_is_not_unuseful():
@@ -231,13 +234,14 @@ def test_the_false_claim_is_the_last_declaration_of_done():
     assert 24 not in result.incorrect_ks and result.chain_ks[-1] == 32
 
 
-def test_a_last_step_that_only_looks_ends_the_chain_but_is_not_incorrect():
+def test_the_chain_ends_where_propagation_ends_not_at_the_last_step():
     run = FIXTURES / "tb-claude-code" / "gpt5" / "fibonacci-server"
     trace = trace_of(run)
     last = trace.steps[-1]
     assert (last.k, last.tool, last.kind.value, last.is_error) == (15, "Read", "explore", False)
     result = diagnose_trace(trace)
-    assert result.chain_ks == [6, 8, 15] and result.incorrect_ks == [6, 8, 14]
+    # 8 runs the server 6 wrote; 14 declares the task done; 15 only reads the file again.
+    assert result.chain_ks == [6, 8, 14] and result.incorrect_ks == [6, 8, 14]
     # A last step that is a claim of success stays incorrect (grid-pattern-transform's TodoWrite, step 10).
     assert 10 in diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "c4" / "grid-pattern-transform")).incorrect_ks
 

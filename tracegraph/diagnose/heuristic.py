@@ -53,21 +53,20 @@ def downstream(trace: RunTrace, onset: int) -> list[int]:
 
 
 def build_chain(trace: RunTrace, onset: int, signals: list[Firing], config: HeuristicConfig) -> list[int]:
-    """Onset, then later steps that build on it (dependent changes, runs of what it wrote, repeats of it), ending
-    at the end."""
+    """Onset, then later steps that build on it: dependent changes, runs of what it wrote, changes its own rule
+    points at, and the false claim of success the run ends on. The chain ends where that evidence ends, not by
+    default at the run's last step."""
     later = [k for k in downstream(trace, onset)]
     same_rule = {k for s in signals if s.k == onset for k in s.steps if k > onset}
     kinds = {s.k: s for s in trace.steps}
     # Running the file the onset wrote carries its mistake into what the run produces.
     runs = {d.src_k for d in trace.dependencies if d.dst_k == onset and d.kind == DependencyKind.runs}
-    chain = sorted({k for k in later if kinds[k].kind == StepKind.change} | runs
+    claims = {s.k for s in signals if s.rule == FalseClaim.name}
+    chain = sorted({k for k in later if kinds[k].kind == StepKind.change} | runs | claims
                    | {k for k in same_rule if kinds[k].kind == StepKind.change})
     chain = [onset] + [k for k in chain if k > onset]
-    last = trace.steps[-1].k
     if len(chain) > config.max_chain:
-        chain = chain[: config.max_chain - 1]
-    if last not in chain and last > onset:
-        chain.append(last)  # the run ends on the consequence: a claim of success or a stop
+        chain = chain[: config.max_chain - 1] + chain[-1:]
     return chain
 
 
@@ -131,20 +130,20 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None,
         onset = candidates[0]
     onset_signals = sorted((s for s in signals if s.k == onset.k), key=lambda s: -s.score)
     category = onset_signals[0].category
-    # A loop the onset belongs to repeats the onset's mistake: its steps from the onset on are incorrect. Any other
-    # loop is what the protocol calls unuseful: its repeats after the first failing call, whatever else they touch,
-    # except the call the run ends on, where it stopped.
+    # Loops, as the protocol has them: the first call that carries the mistake is incorrect (and may be the onset);
+    # its repeats that change nothing are unuseful, however the run continues. A repeat that claims success is
+    # incorrect. A loop the onset is in carries the onset's error on, so its repeats stay on the chain.
     loops = [s for s in signals if s.rule == ErrorLoop.name]
-    onset_loop = {k for s in loops if onset.k in s.steps for k in s.steps if k >= onset.k}
-    looped = {k for s in loops for k in s.steps[1:]} - onset_loop - {trace.steps[-1].k}
-    chain = [k for k in build_chain(trace, onset.k, signals, config) if k not in looped]
-    # The chain ends where the run ended; that last step is wrong when it claims success, changes something or is
-    # a failed call the run stopped on, but not when it only looked.
+    claims = {s.k for s in signals if s.rule == FalseClaim.name}
+    looped = {k for s in loops for k in s.steps if k > s.k} - claims - {onset.k}
+    onset_loop = {k for s in loops if onset.k in s.steps for k in s.steps if k > onset.k}
+    chain = sorted(set(build_chain(trace, onset.k, signals, config)) | onset_loop)
+    # A chain step is wrong when it builds on the onset's mistake; the last one only when it claims success,
+    # changes something or is a failed call, not when it only looked.
     incorrect = {k for k in chain if k == onset.k or k != chain[-1] or not only_looked(trace, k, signals)}
-    incorrect |= onset_loop
     incorrect |= {s.k for s in signals if s.rule == SilentChange.name and s.k > onset.k}
     # Declaring success in a run the verifier failed is a false claim acted upon (incorrect by the protocol).
-    incorrect |= {s.k for s in signals if s.rule == FalseClaim.name}
+    incorrect |= claims
     incorrect -= looped
     unuseful = sorted(set(unuseful_steps(trace, incorrect)) | looped)
     step = trace.step(onset.k)
