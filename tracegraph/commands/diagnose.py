@@ -86,9 +86,12 @@ def labels(ctx: Ctx, fmt: str, method: str, output: Path | None) -> None:
 
 
 @click.command("eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
-              help="Folder the gold records' `source` paths are relative to.")
+@click.argument("gold", type=click.Path(exists=True, path_type=Path))
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder the gold records' `source` paths are relative to (with --labels gold).")
+@click.option("--labels", type=click.Choice(["gold", "source"]), default="gold", show_default=True,
+              help="gold: GOLD is a labels file (JSONL, the protocol's labels); source: GOLD is runs that ship their "
+                   "own labels (Who&When's mistake_step / mistake_agent), scored per subset against baselines.")
 @click.option("--method", default="heuristic", show_default=True)
 @click.option("--model", default=None, help="litellm model string for llm/hybrid.")
 @click.option("--api-base", default=None, help="OpenAI-compatible server URL for llm/hybrid.")
@@ -98,9 +101,11 @@ def labels(ctx: Ctx, fmt: str, method: str, output: Path | None) -> None:
 @output_options
 @pass_ctx
 @handle_errors
-def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | None, api_base: str | None,
-                 cv: str | None) -> None:
+def eval_command(ctx: Ctx, gold: Path, root: Path | None, labels: str, method: str, model: str | None,
+                 api_base: str | None, cv: str | None) -> None:
     """Ingest and diagnose each gold run, then score the method and the baselines against the labels.
+
+    With --labels source, GOLD is a folder of runs that carry their own labels (Who&When).
 
     Example: tracegraph eval ../shared/gold/dev.jsonl --root ../shared/fixtures --cv 5
     """
@@ -109,6 +114,14 @@ def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | Non
     from tracegraph.diagnose.evaluate import evaluate, read_gold
 
     ctx.create_store = True  # eval ingests the gold runs, as `ingest` would
+    options = {k: v for k, v in {"model": model, "api_base": api_base}.items() if v}
+    if labels == "source":
+        if cv is not None:
+            raise click.UsageError("--cv needs --labels gold (source labels name only a step and an agent)")
+        _eval_source(ctx, gold, method, options)
+        return
+    if root is None or gold.is_dir():
+        raise click.UsageError("--labels gold needs GOLD to be a labels file and --root the folder of its sources")
     if cv is not None:
         if method != "heuristic":
             raise click.UsageError("--cv tunes the heuristic's weights; llm and hybrid have none to tune")
@@ -116,7 +129,6 @@ def eval_command(ctx: Ctx, gold: Path, root: Path, method: str, model: str | Non
             raise click.UsageError(f"--cv takes a number of folds or `format`, not {cv!r}")
         _eval_cv(ctx, read_gold(gold), root, cv)
         return
-    options = {k: v for k, v in {"model": model, "api_base": api_base}.items() if v}
     with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
         task = bar.add_task("evaluating", total=None)
         report = evaluate(read_gold(gold), root, ctx.store, method,
@@ -169,3 +181,26 @@ def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
             console().print(f"[red]error[/] {e}")
 
     emit(ctx, report.model_dump(mode="json"), render)
+
+
+def _eval_source(ctx: Ctx, path: Path, method: str, options: dict) -> None:
+    from tracegraph.diagnose import diagnose_run, load_trace
+    from tracegraph.diagnose.source_labels import METRICS, score_source_labels
+    from tracegraph.ingest import ingest_paths
+
+    report = ingest_paths([path], ctx.store)
+    errors = [f"{e.path}: {e.problem}" for e in report.errors]
+    diagnosed = [(load_trace(ctx.store, r.run_id), diagnose_run(ctx.store, r.run_id, method, **options).onset_k)
+                 for r in report.runs]
+    scored = score_source_labels(diagnosed, method, errors)
+
+    def render(_: object) -> None:
+        for subset, ms in scored.subsets.items():
+            names = list(ms)
+            heads = ["metric", *(f"always step {ms[n]['k']} (best k)" if n == "best_k" else n for n in names)]
+            table(f"{subset}: {ms[method]['runs']} runs, the source's own labels", heads,
+                  [[m, *(ms[n][m] for n in names)] for m in METRICS])
+        for e in scored.errors:
+            console().print(f"[red]error[/] {e}")
+
+    emit(ctx, scored.model_dump(mode="json"), render)
