@@ -287,3 +287,12 @@ def test_the_graph_holds_all_the_diagnosis_needs(run, store):
     ingest_paths([run], store)
     stored = diagnose_run(store, parsed.run_id)
     assert stored == parsed
+
+
+def test_making_a_folder_is_not_the_first_change():
+    # Step 6 only makes /app/output (the run later reads /app/output/1.txt inside it); step 8 writes the explorer.
+    run = (FIXTURES / "terminal-bench-1" / "20250825_swe-agent-mini_claude-4-sonnet"
+           / "blind-maze-explorer-algorithm.1-of-1.2025-08-07__20-46-16")
+    trace = trace_of(run)
+    assert trace.step(6).action == "mkdir -p /app/output" and trace.step(6).kind == "change"
+    assert [e.steps for e in diagnose_trace(trace).evidence if e.rule == "first_change"] == [[8]]

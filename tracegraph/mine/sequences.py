@@ -2,10 +2,11 @@
 
 Each step becomes a token `stage/kind/signal`; signal is the first of noop, error, repeat, test, change, ok that
 fits the step. A failed run contributes the tokens of its failure span: `before` steps leading to the onset, the
-onset, and the steps after it up to the end of its error chain (the heuristic onset sits where a loop starts, so
-the loop itself follows it). A solved run has no onset and contributes all its tokens. A sequence pattern is a
-contiguous run of tokens found in at least `min_support` failed spans; lift = P(failed | pattern) / P(failed)
-over the mined failed and solved runs, so a sequence every run shows scores 1 and is dropped.
+onset, and the steps after it up to the end of its error chain or of the unuseful steps that follow the onset (a
+loop after the onset is wasted, not propagated, so the chain no longer runs through it). A solved run has no onset
+and contributes all its tokens. A sequence pattern is a contiguous run of tokens found in at least `min_support`
+failed spans; lift = P(failed | pattern) / P(failed) over the mined failed and solved runs, so a sequence every run
+shows scores 1 and is dropped.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class RunTokens(BaseModel):
     """tokens[k - 1] is step k's `stage/kind/signal`."""
     onset_k: int | None = None
     chain_end_k: int | None = None
-    """Last step of the error chain (the onset when the chain is the onset alone)."""
+    """Last step of the error chain or of the unuseful steps after the onset (the onset when there are none)."""
     category: str | None = None
 
     def span(self, before: int) -> list[str]:
@@ -115,7 +116,8 @@ ORDER BY run_id, k
 ONSETS_QUERY = """
 MATCH (r:Run)-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})
 WHERE r.status = 'loaded' AND r.outcome = 'failed'
-RETURN r.id AS run_id, d.onset_k AS onset_k, d.chain_ks AS chain_ks, d.category AS category
+RETURN r.id AS run_id, d.onset_k AS onset_k, d.chain_ks AS chain_ks, d.unuseful_ks AS unuseful_ks,
+       d.category AS category
 """
 
 
@@ -135,9 +137,10 @@ def load_runs(store: Store, method: str) -> list[RunTokens]:
             out.append(RunTokens(run_id=run_id, outcome="solved", tokens=tokens))
         elif run_id in onsets:
             d = onsets[run_id]
-            chain = list(d["chain_ks"] or [])
+            after = [k for k in d["unuseful_ks"] or [] if d["onset_k"] is not None and k > d["onset_k"]]
+            ends = list(d["chain_ks"] or [])[-1:] + after
             out.append(RunTokens(run_id=run_id, outcome="failed", tokens=tokens, onset_k=d["onset_k"],
-                                 chain_end_k=chain[-1] if chain else None, category=d["category"]))
+                                 chain_end_k=max(ends) if ends else None, category=d["category"]))
     return sorted(out, key=lambda r: r.run_id)
 
 

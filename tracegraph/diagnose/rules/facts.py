@@ -43,6 +43,8 @@ class TraceFacts:
     """Step → its tool call's arguments (JSON text)."""
     activities: list[list[Activity]]
     """What each step did, in step order."""
+    folders: set[str]
+    """Paths the run shows to be folders: another path it touches or checks lies inside them."""
 
 
 def failing_tests(trace: RunTrace) -> list[str]:
@@ -64,6 +66,17 @@ def facts_of(trace: RunTrace) -> TraceFacts:
     checked = {posixpath.normpath(p) for name in failing for p in trace.test_files.get(name, [])}
     created = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.create}
     executed = {d.path for d in trace.deltas if d.path and d.op == DeltaOp.execute}
+    paths = {d.path for d in trace.deltas if d.path} | {p for ps in trace.test_files.values() for p in ps}
+    folders = {posixpath.dirname(p) for p in paths}
+    folders |= {f for f in list(folders) for f in _parents(f)}
     return TraceFacts(trace=trace, failing=failing, checked=checked, written=writes_by_path(trace),
                       scratch=created & executed - checked, arguments={c.k: c.arguments_json for c in trace.tool_calls},
-                      activities=trace_activities(trace))
+                      activities=trace_activities(trace), folders=folders & paths)
+
+
+def _parents(path: str) -> list[str]:
+    out = []
+    while path not in ("", "/", "."):
+        path = posixpath.dirname(path)
+        out.append(path)
+    return out

@@ -29,7 +29,9 @@ class FirstChange:
                 continue
             # Only file writes: a change read from command semantics alone (an install, users, certificates) is
             # weaker evidence of the approach.
-            written = [d.path for d in trace.deltas_of(step.k) if d.path and d.op in WRITE_OPS]
+            # Making a folder prepares a place for the deliverable; it takes no approach yet.
+            written = [d.path for d in trace.deltas_of(step.k) if d.path and d.op in WRITE_OPS
+                       and d.path not in facts.folders]
             if not written:
                 continue
             plain = plain or step.k
