@@ -14,10 +14,11 @@ from pydantic import BaseModel
 
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.evaluate import BASELINES, GoldTrace, RunScore, aggregate, baseline_result, score_run
+from tracegraph.diagnose.gate import after_timeout, blameable, unblamed_result
 from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.diagnose.result import DiagnosisResult
 from tracegraph.diagnose.rules import facts_of
-from tracegraph.schema import Category
+from tracegraph.schema import Category, RunTrace
 
 GRID: dict[str, tuple[float, ...]] = {
     "earliness_window": (0.0, 0.1, 0.3, 0.4),
@@ -100,9 +101,16 @@ class _Scorer:
         key = tuple(sorted(changes.items()))
         if key not in self.cache:
             config = HeuristicConfig(**changes)
-            self.cache[key] = [score_run(it.gold, diagnose_trace(it.trace, config, facts), "heuristic")
+            self.cache[key] = [score_run(it.gold, gated_diagnosis(it.trace, config, facts), "heuristic")
                                for it, facts in zip(self.items, self.facts)]
         return self.cache[key]
+
+
+def gated_diagnosis(trace: RunTrace, config: HeuristicConfig, facts) -> DiagnosisResult:
+    """The heuristic behind the same triage gate diagnose_run applies, on a trace in memory."""
+    if not blameable(trace.run):
+        return unblamed_result(trace.run, "heuristic")
+    return after_timeout(trace.run, diagnose_trace(trace, config, facts))
 
 
 def objective(scores: list[RunScore]) -> float:

@@ -14,10 +14,6 @@ from tracegraph.schema import Category, DependencyKind, Outcome, RunTrace, StepK
 from tracegraph.tree.semantics import PLAN_TOOLS
 
 
-NO_AGENT_CAUSE = frozenset({"agent_never_ran", "infrastructure_failed"})
-"""Triage verdicts under which no step of the agent can be the onset."""
-
-
 def rank(signals: list[Firing], config: HeuristicConfig) -> list[Candidate]:
     """Candidates by combined score: the best rule per step plus a little for each further rule agreeing."""
     by_k: dict[int, list[Firing]] = defaultdict(list)
@@ -115,11 +111,8 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None,
     """Heuristic diagnosis of one run's trace (`facts`: the trace's facts when already computed)."""
     config = config or HeuristicConfig()
     run_id = trace.run_id
-    # Ingest triage (Run.triage, when the store has it) says whether the agent ran at all; the diagnose_run gate
-    # reads the same verdict, so a trace diagnosed in memory (cross-validation) gets the same answer.
-    triage = str(getattr(trace.run, "triage", None) or "")
-    if trace.run.outcome == Outcome.infra_error or not trace.steps or triage in NO_AGENT_CAUSE:
-        why = getattr(trace.run, "triage_reason", None) or trace.run.outcome_reason or "no agent steps"
+    if trace.run.outcome == Outcome.infra_error or not trace.steps:
+        why = trace.run.outcome_reason or "no agent steps"
         return DiagnosisResult(
             run_id=run_id, method="heuristic", category=Category.not_agent_fault, confidence=0.9,
             unuseful_ks=unuseful_steps(trace, set()) if trace.steps else [],
