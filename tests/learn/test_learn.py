@@ -15,7 +15,9 @@ from tests.diagnose.scripted_server import ScriptedServer
 from tests.learn.support import MODEL, UNKNOWN, needs_bwrap, reply
 from tracegraph.cli import cli
 from tracegraph.ingest import ingest_paths
-from tracegraph.learn import LearnConfig, LearnError, SandboxConfig, learn_format, list_formats
+from tracegraph.learn import (
+    LearnConfig, LearnError, SandboxConfig, SandboxUnavailableError, learn_format, list_formats,
+)
 
 pytestmark = needs_bwrap
 
@@ -174,3 +176,18 @@ def test_ingest_learn_format_learns_what_no_parser_claims(tmp_path):
     assert len(server.requests) == 1 and "history.md" in server.requests[0]["messages"][1]["content"]
     assert [x["files"] for x in data["learned_formats"]] == [[str(folder / "history.md")]]
     assert sorted((r["framework"].split(":")[0], r["steps"]) for r in data["runs"]) == [("codex", 18), ("learned", 20)]
+
+
+def test_without_bubblewrap_no_generated_code_runs(embedded, monkeypatch):
+    sample = UNKNOWN / "aider-chat-history" / "monochromatic__.aider.chat.history.md"
+    with ScriptedServer([reply("aider_history")]) as server:
+        learn_format([sample], config(server))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    report = ingest_paths([sample], embedded, format="learned", workers=0)
+    [error] = report.errors
+    assert report.runs == [] and error.path == str(sample)
+    assert error.problem.endswith("bubblewrap (bwrap) is not installed; learned parsers run only inside it "
+                                  "(Debian: apt-get install bubblewrap)")
+    with ScriptedServer([reply("aider_history")]) as server:
+        with pytest.raises(SandboxUnavailableError, match="bubblewrap"):
+            learn_format([sample], config(server))
