@@ -21,9 +21,9 @@ demo: $(VENV)/.installed
 	$(TG) --store $(DEMO_STORE) runs
 
 test: $(VENV)/.installed
-	-@bash scripts/ensure-chromium.sh
+	-@bash scripts/ensure-debian-package.sh chromium chromium chromium-browser google-chrome
 	-@bash scripts/ensure-cypher-lint.sh
-	-@bash scripts/ensure-bwrap.sh
+	-@bash scripts/ensure-debian-package.sh bubblewrap bwrap
 	$(PY) -m pytest -q
 
 test-long: $(VENV)/.installed

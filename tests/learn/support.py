@@ -13,8 +13,9 @@ PARSERS = Path(__file__).with_name("parsers")
 UNKNOWN = FIXTURES / "unknown-formats"
 MODEL = "openai/scripted"
 
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                 reason="bubblewrap is not installed (make test installs it: scripts/ensure-bwrap.sh)")
+needs_bwrap = pytest.mark.skipif(
+    shutil.which("bwrap") is None,
+    reason="bubblewrap is not installed (make test installs it: scripts/ensure-debian-package.sh)")
 
 
 def parser_code(name: str, **constants: object) -> str:

@@ -18,7 +18,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def chromium() -> str:
     binary = find_chromium()
     if binary is None:
-        pytest.skip("headless browser check: no chromium on PATH (scripts/ensure-chromium.sh installs Debian's "
+        pytest.skip("headless browser check: no chromium on PATH (scripts/ensure-debian-package.sh installs Debian's "
                     "`chromium` with apt-get; it could not here)")
     return binary
 

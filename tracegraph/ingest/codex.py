@@ -15,7 +15,7 @@ from typing import Any
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.jsontext import loads
+from tracegraph.ingest.jsontext import jsonl_objects
 from tracegraph.ingest.shell import CommandEffect, command_effects
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import DeltaOp, RunTrace
@@ -51,17 +51,7 @@ class CodexRolloutParser:
 
 
 def _read_lines(path: Path) -> list[dict]:
-    lines = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = loads(line)
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise IngestError(path, f"line {number} is not JSON ({exc})") from None
-        if isinstance(obj, dict):
-            lines.append(obj)
-    return lines
+    return list(jsonl_objects(path, path.read_text(encoding="utf-8", errors="replace")))
 
 
 def fill_from_rollout(builder: TraceBuilder, lines: list[dict], path: Path) -> None:

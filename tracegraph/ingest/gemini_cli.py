@@ -16,7 +16,7 @@ from typing import Any
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.jsontext import loads
+from tracegraph.ingest.jsontext import jsonl_objects, loads
 from tracegraph.ingest.shell import CommandEffect
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import DeltaOp, RunTrace
@@ -72,15 +72,7 @@ def read_gemini_session(path: Path) -> tuple[dict, list[dict]]:
         return data, [m for m in data["messages"] if isinstance(m, dict)]
     header: dict = {}
     by_id: dict[str, dict] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = loads(line)
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise IngestError(path, f"line {number} is not JSON ({exc})") from None
-        if not isinstance(obj, dict):
-            continue
+    for obj in jsonl_objects(path, text):
         if not header and "sessionId" in obj:
             header = obj
         elif isinstance(obj.get("$set"), dict):

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tracegraph.errors import IngestError
 
 
 def loads(text: str | bytes) -> Any:
@@ -19,3 +23,19 @@ def loads(text: str | bytes) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def jsonl_objects(path: Path, text: str) -> Iterator[dict]:
+    """The JSON objects of a JSON Lines text, blank lines and non-object values skipped.
+
+    A line neither decoder reads raises IngestError naming the file and the line.
+    """
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = loads(line)
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise IngestError(path, f"line {number} is not JSON ({exc})") from None
+        if isinstance(obj, dict):
+            yield obj
