@@ -8,9 +8,6 @@ learned and nothing is saved.
 
 from __future__ import annotations
 
-import os
-import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from tracegraph.learn.storage import (
     LearnedFormat, SampleCheck, code_hash, format_name, now_iso, save_format,
 )
 from tracegraph.learn.validate import InputText, ParsedRun, build_trace, check_run, quality_problems
+from tracegraph.llm_client import complete
 
 
 class LearnError(TracegraphError):
@@ -142,30 +140,10 @@ def _ask(messages: list[dict[str, Any]], config: LearnConfig) -> str:
     """The model's reply text, with our own retries of transient failures."""
     import litellm
 
-    litellm.suppress_debug_info = True
-    for attempt in range(config.retries + 1):
-        try:
-            response = litellm.completion(model=config.model, messages=messages, api_base=config.api_base,
-                                          timeout=config.timeout_s, max_tokens=config.max_completion_tokens,
-                                          temperature=0.0, drop_params=True, num_retries=0, max_retries=0)
-            return response.choices[0].message.content or ""
-        except Exception as exc:
-            status = getattr(exc, "status_code", None)
-            transient = (status >= 500 or status in (408, 429)) if isinstance(status, int) else isinstance(
-                exc, (litellm.APIConnectionError, litellm.Timeout))
-            if attempt < config.retries and transient:
-                time.sleep(config.backoff_s * 2 ** attempt)
-                continue
-            if isinstance(exc, litellm.AuthenticationError):
-                raise LearnError(f"{config.model}: authentication failed; set the provider's API key variable") \
-                    from None
-            raise LearnError(f"{config.model}: {type(exc).__name__}: {_secret_free(str(exc))}") from None
-    raise AssertionError("unreachable")
-
-
-def _secret_free(text: str) -> str:
-    """Error text without any value of a *_KEY / *_TOKEN / *_SECRET environment variable."""
-    for name, value in os.environ.items():
-        if len(value) >= 8 and re.search(r"(KEY|TOKEN|SECRET|PASSWORD)$", name.upper()):
-            text = text.replace(value, "***")
-    return " ".join(text.split())[:300]
+    try:
+        response = complete(LearnError, retries=config.retries, backoff_s=config.backoff_s, model=config.model,
+                            messages=messages, api_base=config.api_base, timeout=config.timeout_s,
+                            max_tokens=config.max_completion_tokens, temperature=0.0, drop_params=True)
+    except litellm.ContextWindowExceededError:
+        raise LearnError(f"{config.model}: the request does not fit the model's context window") from None
+    return response.choices[0].message.content or ""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +13,7 @@ from tracegraph.diagnose.llm.answer import SUBMIT_SCHEMA, InvalidAnswer, Submiss
 from tracegraph.diagnose.llm.prompts import SYSTEM, last_turn, repair
 from tracegraph.diagnose.llm.tools import GraphTools
 from tracegraph.errors import TracegraphError
+from tracegraph.llm_client import complete
 
 
 class LLMError(TracegraphError):
@@ -75,23 +73,6 @@ class LoopOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _secret_free(text: str) -> str:
-    """Error text without any value of a *_KEY / *_TOKEN / *_SECRET environment variable."""
-    for name, value in os.environ.items():
-        if len(value) >= 8 and re.search(r"(KEY|TOKEN|SECRET|PASSWORD)$", name.upper()):
-            text = text.replace(value, "***")
-    return " ".join(text.split())[:300]
-
-
-def _transient(exc: Exception) -> bool:
-    import litellm
-
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status >= 500 or status in (408, 429)
-    return isinstance(exc, (litellm.APIConnectionError, litellm.Timeout))
-
-
 class Client:
     """litellm.completion with our own retries (litellm's and the SDK's are turned off so the count is ours)."""
 
@@ -104,29 +85,13 @@ class Client:
         self._skip_mcp = importlib.util.find_spec("mcp") is None
 
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
-        import litellm
-
         c = self.config
         kwargs: dict[str, Any] = dict(
             model=c.model, messages=messages, tools=tools, api_base=c.api_base, timeout=c.timeout_s,
-            max_tokens=c.max_completion_tokens, temperature=c.temperature, drop_params=True, num_retries=0,
-            max_retries=0)
+            max_tokens=c.max_completion_tokens, temperature=c.temperature, drop_params=True)
         if self._skip_mcp:
             kwargs["_skip_mcp_handler"] = True
-        for attempt in range(c.retries + 1):
-            try:
-                return litellm.completion(**kwargs)
-            except Exception as exc:
-                if isinstance(exc, litellm.ContextWindowExceededError):
-                    raise
-                if attempt < c.retries and _transient(exc):
-                    time.sleep(c.backoff_s * 2 ** attempt)
-                    continue
-                if isinstance(exc, litellm.AuthenticationError):
-                    raise LLMError(f"{c.model}: authentication failed; set the provider's API key variable") \
-                        from None
-                raise LLMError(f"{c.model}: {type(exc).__name__}: {_secret_free(str(exc))}") from None
-        raise AssertionError("unreachable")
+        return complete(LLMError, retries=c.retries, backoff_s=c.backoff_s, **kwargs)
 
 
 def _count(usage: Usage, response: Any) -> None:
