@@ -21,7 +21,7 @@ class Ctx:
         self.store_uri = store_uri
         self.as_json = as_json
         self.create_store = False
-        """Only `db init`, `ingest` and `eval` (which ingests) make a store that does not exist; others say there is none."""
+        """Only `db init`, `ingest` and `eval` (which ingests) make a missing store; others say there is none."""
         self._store = None
 
     @property

@@ -15,7 +15,8 @@ from tracegraph.store import open_store
 
 GOOD = FIXTURES / "harbor-atif" / "dna-assembly__BC7CeVz"
 NO_STEPS_NAME = "no-tool-calls__synthetic"
-TERMINAL = FIXTURES / "terminal-bench-1" / "20250711_openhands_claude-4-sonnet" / "download-youtube.1-of-1.openhands-sonnet"
+TERMINAL = (FIXTURES / "terminal-bench-1" / "20250711_openhands_claude-4-sonnet"
+            / "download-youtube.1-of-1.openhands-sonnet")
 
 
 @pytest.fixture()

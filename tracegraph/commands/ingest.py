@@ -24,6 +24,9 @@ def register(cli: click.Group) -> None:
 @click.option("--format", "format_name", default=None, help="Force one parser (see `tracegraph formats`).")
 @click.option("--no-redact", is_flag=True, help="Store secrets as found (redaction is on by default).")
 @click.option("--strict", is_flag=True, help="Refuse runs that fail the data-quality suite.")
+@click.option("--force", is_flag=True,
+              help="Rewrite runs already loaded from the same artifacts (after an upgrade, or to apply another "
+                   "--observation-chars or --no-redact).")
 @click.option("--max-file-mb", type=int, default=100, show_default=True, help="Largest artifact file read.")
 @click.option("--max-steps", type=int, default=20000, show_default=True, help="Most steps kept per run.")
 @click.option("--observation-chars", type=int, default=4000, show_default=True,
@@ -38,7 +41,7 @@ def register(cli: click.Group) -> None:
 @handle_errors
 def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact: bool, strict: bool,
            max_file_mb: int, max_steps: int, observation_chars: int, workers: int | None, learn_format: bool,
-           model: str | None, api_base: str | None) -> None:
+           model: str | None, api_base: str | None, force: bool) -> None:
     """Find runs below PATHS (folders or archives), parse them and load them into the store.
 
     Example: tracegraph ingest ../shared/fixtures/harbor-atif
@@ -60,7 +63,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
 
         try:
             report = ingest_paths(list(paths), store, format=format_name, redact=not no_redact, strict=strict,
-                                  limits=limits, progress=progress, workers=workers)
+                                  limits=limits, progress=progress, workers=workers, force=force)
             interrupted = False
         except IngestInterrupted as stop:
             report, interrupted = stop.report, True
@@ -97,7 +100,8 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
             out.print(f"interrupted: kept {len(report.runs)} runs (each complete), {report.steps} steps, in "
                       f"{store.location}; run the same command again to load the rest")
         else:
-            out.print(f"loaded {len(report.runs)} runs, {report.steps} steps, {report.redactions} secrets "
+            same = f" ({len(report.unchanged)} unchanged, not rewritten: --force rewrites)" if report.unchanged else ""
+            out.print(f"loaded {len(report.runs)} runs{same}, {report.steps} steps, {report.redactions} secrets "
                       f"redacted into {store.location}; {closing_counts(counts, len(report.errors))}")
 
     emit(ctx, data, render)

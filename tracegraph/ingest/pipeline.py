@@ -35,6 +35,10 @@ class IngestReport(BaseModel):
     """Folders that look like runs (they hold harness artifacts) but that no format recognised."""
     refused: list[RunSummary] = []
     """Runs with quality issues that --strict kept out of the graph."""
+    unchanged: list[str] = []
+    """Runs already loaded from the same artifacts (same content hash and step count): not written again, so a
+    re-ingest costs a parse instead of a delete and rewrite, and keeps their diagnoses. `force` rewrites them.
+    They are listed in `runs` too: the graph holds them as this ingest found them."""
     copies: list[RunCopy] = []
     """Runs found again in the same ingest (same name and content, so the same id): written once."""
     limits: dict[str, int] = {}
@@ -70,10 +74,13 @@ ProgressFn = Callable[[str, int, int], None]
 
 def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, redact: bool = True,
                  strict: bool = False, limits: Limits | None = None, quality: bool = True,
-                 progress: ProgressFn | None = None, workers: int | None = None) -> IngestReport:
+                 progress: ProgressFn | None = None, workers: int | None = None,
+                 force: bool = False) -> IngestReport:
     """Find, parse and load every run below `paths`; one bad run never stops the others.
 
     `workers` processes parse while the store writes (default: one per core, none on one core; 0 = in-process).
+    Runs already loaded from the same artifacts are not written again unless `force` (after a tracegraph upgrade or
+    with other limits, force rewrites them).
     """
     limits = limits or Limits()
     found = discover([Path(p) for p in paths], format=format, limits=limits)
@@ -84,7 +91,8 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
     try:
         prepared = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
                                  display=found.display_path)
-        _load(prepared, len(found.units), store, report, strict=strict, quality=quality, progress=progress)
+        _load(prepared, len(found.units), store, report, strict=strict, quality=quality, progress=progress,
+              force=force)
     except KeyboardInterrupt:
         raise IngestInterrupted(report) from None
     finally:
@@ -94,17 +102,17 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
 
 def ingest_traces(traces: Iterable[RunTrace], store: Store, *, redact: bool = True, strict: bool = False,
                   limits: Limits | None = None, quality: bool = True, total: int = 0,
-                  progress: ProgressFn | None = None) -> IngestReport:
+                  progress: ProgressFn | None = None, force: bool = False) -> IngestReport:
     """Load already-parsed runs (a stream is read lazily): limits → redact → tree → quality gate → write."""
     limits = limits or Limits()
     report = IngestReport(limits=dict(vars(limits)))
     prepared = prepare_traces(((t, apply_limits(t, limits)) for t in traces), redact)
-    _load(prepared, total, store, report, strict=strict, quality=quality, progress=progress)
+    _load(prepared, total, store, report, strict=strict, quality=quality, progress=progress, force=force)
     return report
 
 
 def _load(prepared: Iterable[Prepared], total: int, store: Store, report: IngestReport, *, strict: bool,
-          quality: bool, progress: ProgressFn | None) -> None:
+          quality: bool, progress: ProgressFn | None, force: bool = False) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     batch: list[tuple[RunTrace, RunSummary]] = []
@@ -126,15 +134,15 @@ def _load(prepared: Iterable[Prepared], total: int, store: Store, report: Ingest
             if batch_steps >= BATCH_STEPS:
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(_flush, batch, store, report, strict, quality)
+                pending = writer.submit(_flush, batch, store, report, strict, quality, force)
                 batch, batch_steps = [], 0
         if pending is not None:
             pending.result()
-    _flush(batch, store, report, strict, quality)
+    _flush(batch, store, report, strict, quality, force)
 
 
 def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: IngestReport, strict: bool,
-           quality: bool) -> None:
+           quality: bool, force: bool = False) -> None:
     if not batch:
         return
     if quality:
@@ -146,6 +154,11 @@ def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: Inges
     if strict:
         report.refused += [s for _, s in batch if s.quality_issues]
         batch = [(t, s) for t, s in batch if not s.quality_issues]
+    if not force and batch:
+        same = _already_loaded(store, [t for t, _ in batch])
+        report.unchanged += [t.run_id for t, _ in batch if t.run_id in same]
+        report.runs += [s for t, s in batch if t.run_id in same]
+        batch = [(t, s) for t, s in batch if t.run_id not in same]
     traces = [t for t, _ in batch]
     if not traces:
         return
@@ -165,6 +178,16 @@ def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: Inges
             report.errors.append(FileError(path=trace.run.source, problem=f"run set aside: {exc}"))
         except StoreError as exc:
             report.errors.append(FileError(path=trace.run.source, problem=str(exc)))
+
+
+def _already_loaded(store: Store, traces: list[RunTrace]) -> set[str]:
+    """Ids of the runs the store holds whole from the same artifacts (the id carries the name and a hash prefix; the
+    full hash and the step count, which --max-steps changes, are compared too)."""
+    rows = store.query("UNWIND $ids AS rid MATCH (r:Run {id: rid}) WHERE r.status = 'loaded' "
+                       "RETURN r.id AS id, r.content_hash AS hash, r.step_count AS steps",
+                       {"ids": [t.run_id for t in traces]})
+    held = {r["id"]: (r["hash"], r["steps"]) for r in rows}
+    return {t.run_id for t in traces if held.get(t.run_id) == (t.run.content_hash, len(t.steps))}
 
 
 def _raise_if_store_down(store: Store) -> None:
