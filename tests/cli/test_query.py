@@ -16,7 +16,8 @@ def test_queries_lists_every_query_with_what_it_answers():
     assert result.exit_code == 0
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert set(rows) == {q.name for q in list_queries()}
-    assert rows["loops"]["parameters"] == ["min_length"] and rows["loops"]["description"]
+    assert rows["loops"]["parameters"] == ["min_length", "include_unblamed"] and rows["loops"]["description"]
+    assert rows["loops"]["defaults"] == {"include_unblamed": False}
 
 
 def test_query_runs_a_named_query_with_params(tmp_path):

@@ -37,7 +37,8 @@ def test_show_prints_stages_steps_and_marks(tmp_path):
     r = _show(_ingested(tmp_path), "headless-terminal")
     assert r.exit_code == 0, r.output
     out = r.output
-    assert out.startswith("headless-terminal__bemYu3W  harbor-atif · failed · 35 steps")
+    assert out.startswith("headless-terminal__bemYu3W  harbor-atif · failed · 35 steps (structured)")
+    assert "triage: agent_failed: 35 recorded agent steps; reward 0" in out
     assert "1. exploration  steps 1–6" in out
     assert "implementation  steps 7–7" in out
     assert "Δ    7 Write" in out  # the change step is marked

@@ -76,9 +76,9 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
     def render(_: object) -> None:
         # Runs with quality issues first: in a sweep of thousands of runs they are the ones worth reading.
         runs = sorted(report.runs, key=lambda r: not r.quality_issues)
-        table(None, ["run", "framework", "outcome", "steps", "redactions", "quality"],
-              [[r.name, r.framework, r.outcome, r.steps, r.redactions, "; ".join(r.quality_issues) or "ok"]
-               for r in runs[:SHOWN_RUNS]])
+        table(None, ["run", "framework", "outcome", "triage", "steps", "redactions", "quality"],
+              [[r.name, r.framework, r.outcome, r.triage or "-", r.steps, r.redactions,
+                "; ".join(r.quality_issues) or "ok"] for r in runs[:SHOWN_RUNS]])
         out = console()
         if len(runs) > SHOWN_RUNS:
             out.print(f"… and {len(runs) - SHOWN_RUNS} more runs (`tracegraph runs` or --json lists them all)")

@@ -30,6 +30,8 @@ class RunSummary(BaseModel):
     framework: str
     source: str
     outcome: str
+    triage: str | None = None
+    """Whose failure it was (agent_failed, agent_never_ran, ...); None for solved runs."""
     steps: int
     redactions: int = 0
     quality_issues: list[str] = []
@@ -168,7 +170,8 @@ def prepare_trace(trace: RunTrace, dropped: int, redact: bool) -> Prepared:
     build_tree(trace)
     notes = degraded_run_notes(trace)
     summary = RunSummary(run_id=trace.run_id, name=trace.run.name, framework=trace.run.framework,
-                         source=trace.run.source, outcome=trace.run.outcome.value, steps=len(trace.steps),
+                         source=trace.run.source, outcome=trace.run.outcome.value,
+                         triage=trace.run.triage.value if trace.run.triage else None, steps=len(trace.steps),
                          redactions=redactions, truncated_steps=dropped, degraded=list(notes),
                          quality_issues=list(notes.values()))
     return trace, summary

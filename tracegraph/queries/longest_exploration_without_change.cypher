@@ -1,7 +1,8 @@
 // answers: Per run, the longest stretch of consecutive steps that changed nothing (kind explore), longest first.
-// params: min_steps (integer: shortest stretch reported)
+// params: min_steps (integer: shortest stretch reported), include_unblamed (boolean; default false: also count runs triage found not to be the agent's failure)
 // example: tracegraph query longest_exploration_without_change --param min_steps=10
 MATCH (r:Run)-[:HAS_STEP]->(s:Step {kind: 'explore'})
+WHERE ($include_unblamed OR coalesce(r.triage, 'agent_failed') IN ['agent_failed', 'agent_timed_out'])
 OPTIONAL MATCH (r)-[:HAS_STEP]->(c:Step {kind: 'change'})
 WHERE c.k > s.k
 WITH r, s, min(c.k) AS next_change

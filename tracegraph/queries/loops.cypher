@@ -1,7 +1,8 @@
 // answers: Loops: maximal stretches of consecutive steps that each repeat the previous action (REPEATS), longest first.
-// params: min_length (integer: fewest steps in a loop; 3 is a loop)
+// params: min_length (integer: fewest steps in a loop; 3 is a loop), include_unblamed (boolean; default false: also count runs triage found not to be the agent's failure)
 // example: tracegraph query loops --param min_length=3
 MATCH (r:Run)-[:HAS_STEP]->(last:Step)-[:REPEATS]->(:Step)
+WHERE ($include_unblamed OR coalesce(r.triage, 'agent_failed') IN ['agent_failed', 'agent_timed_out'])
 OPTIONAL MATCH (later:Step)-[:REPEATS]->(last)
 WITH r, last, count(later) AS repeated_later
 WHERE repeated_later = 0

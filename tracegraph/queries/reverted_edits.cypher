@@ -1,8 +1,9 @@
 // answers: Edits a run later undid: the file was deleted afterwards, or written back to an earlier version (a later write repeats the tool arguments of a write before the edit).
-// params: none
+// params: include_unblamed (boolean; default false: also count runs triage found not to be the agent's failure)
 // example: tracegraph query reverted_edits
 MATCH (r:Run)-[:HAS_STEP]->(edit:Step)-[w:WRITES]->(f:File)<-[u:WRITES]-(undo:Step)<-[:HAS_STEP]-(r)
 WHERE w.op IN ['create', 'modify'] AND undo.k > edit.k
+  AND ($include_unblamed OR coalesce(r.triage, 'agent_failed') IN ['agent_failed', 'agent_timed_out'])
 OPTIONAL MATCH (edit)-[:CALLS]->(edit_call:ToolCall)
 OPTIONAL MATCH (undo)-[:CALLS]->(undo_call:ToolCall)
 OPTIONAL MATCH (r)-[:HAS_STEP]->(before:Step)-[:WRITES]->(f), (before)-[:CALLS]->(before_call:ToolCall)
