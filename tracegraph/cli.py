@@ -79,14 +79,30 @@ def emit(ctx: Ctx, data: Any, render: Callable[[Any], None]) -> None:
         render(data)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+CELL_WIDTH = 100
+"""Characters of a table cell shown before it is cut with an ellipsis (--json keeps every value whole)."""
+
+
+def cell_text(value: Any, width: int | None = CELL_WIDTH) -> str:
+    """A value as one table line (a list as its items joined by commas): whitespace runs (newlines included) become one space, cut at `width` with `…`."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = ", ".join("" if v is None else str(v) for v in value)
+    text = " ".join(str(value).split())
+    return text if width is None or len(text) <= width else text[:width - 1] + "…"
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]], cell_width: int | None = CELL_WIDTH) -> None:
+    """Print rows as a rich table; each cell on one line, cut at `cell_width` characters (None keeps them whole)."""
+    from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, show_lines=False)
+    t = Table(title=escape(title) if title else title, show_lines=False)
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(escape(c), overflow="fold")
     for r in rows:
-        t.add_row(*("" if v is None else str(v) for v in r))
+        t.add_row(*(escape(cell_text(v, cell_width)) for v in r))
     console().print(t)
 
 

@@ -53,3 +53,41 @@ def test_db_status_counts(tmp_path):
     data = json.loads(run(tmp_path / "s", "--json", "db", "status").output)
     assert data["nodes"]["Step"] == 10 and data["nodes"]["Run"] == 1
     assert data["schema_version"] == data["code_schema_version"]
+
+
+def test_diagnose_table_cuts_the_why_column_and_evidence_names_each_step_once(tmp_path):
+    from tracegraph.cli import CELL_WIDTH
+    from tracegraph.diagnose import diagnose_run
+    from tracegraph.store import open_store
+    from tracegraph.store.info import resolve_run
+
+    store_dir = tmp_path / "store"
+    assert run(store_dir, "ingest", str(HARBOR / "filter-js-from-html__ANAXTHK")).exit_code == 0
+    r = CliRunner(env={"COLUMNS": "400"}).invoke(cli, ["--store", str(store_dir), "diagnose", "filter-js"])
+    assert r.exit_code == 0, r.output
+    (row,) = [line for line in r.output.splitlines() if "filter-js-from-html" in line]
+    why = row.split("│")[-2].strip()
+    assert why.endswith("…") and len(why) == CELL_WIDTH and why.startswith("Onset at step 2")
+
+    store = open_store(str(store_dir))
+    try:
+        result = diagnose_run(store, resolve_run(store, "filter-js"))
+        assert len(result.reasoning) > CELL_WIDTH
+        # the run ends on an unchecked write that is also the last step: cited once
+        assert next(e for e in result.evidence if e.rule == "unverified_end").steps == [8]
+        assert all(len(e.steps) == len(set(e.steps)) for e in result.evidence)
+    finally:
+        store.close()
+
+
+def test_llm_spend_lists_only_what_is_known():
+    from tracegraph.commands.diagnose import spend
+    from tracegraph.diagnose.result import DiagnosisResult
+
+    def result(**kw):
+        return DiagnosisResult(run_id="r", method="llm", category="premature_stop", model="m", **kw)
+
+    assert spend(result()) == []
+    assert spend(result(prompt_tokens=1200)) == ["1,200 prompt tokens"]
+    assert spend(result(prompt_tokens=5, completion_tokens=7, cost_usd=0.5)) == [
+        "5 prompt + 7 completion tokens", "cost $0.5000"]

@@ -102,3 +102,19 @@ def test_unwritable_output_is_one_line_error(tg, tmp_path):
     (tmp_path / "taken").mkdir()
     result = tg("report", "dna-assembly", "-o", tmp_path / "taken", ok=False)
     assert result.exit_code == 1 and result.output.startswith("error: cannot write") and result.output.count("\n") == 1
+
+
+def test_tokens_are_shown_only_when_the_run_reports_them(tg, tmp_path):
+    tg("ingest", DNA, HARBOR / "feal-linear-cryptanalysis__zkWNvqg")
+    for name, has_tokens in (("dna-assembly", True), ("feal-linear", False)):
+        out = tmp_path / f"{name}.html"
+        tg("report", name, "-o", out)
+        text = out.read_text()
+        assert ("<dt>tokens</dt>" in text) is has_tokens, name
+        assert "- prompt" not in text and "None" not in text.split("<dt>tokens</dt>")[-1][:60]
+    store = open_store(tg.store)
+    try:
+        assert report_data(store, resolve_run(store, "feal-linear")).run.prompt_tokens is None
+        assert report_data(store, resolve_run(store, "dna-assembly")).run.prompt_tokens > 0
+    finally:
+        store.close()

@@ -54,11 +54,17 @@ def diagnose(ctx: Ctx, runs: tuple[str, ...], all_runs: bool, method: str, model
               [[r.run_id.split("@")[0], r.onset_k or "-", r.onset_stage or "-", r.category,
                 " → ".join(map(str, r.chain_ks)), r.reasoning[:160]] for r in results])
         for r in (r for r in results if r.model):
-            cost = "unknown" if r.cost_usd is None else f"${r.cost_usd:.4f}"
-            console().print(f"{r.run_id.split('@')[0]}: {r.prompt_tokens} prompt + {r.completion_tokens} completion "
-                            f"tokens, cost {cost} ({r.model})" + "".join(f"; {n}" for n in r.notes))
+            console().print(f"{r.run_id.split('@')[0]}: " + "; ".join([*spend(r), r.model, *r.notes]))
 
     emit(ctx, [r.model_dump(mode="json") for r in results], render)
+
+
+def spend(r) -> list[str]:
+    """What an LLM diagnosis spent, each part only when known."""
+    tokens = [f"{n:,} {kind}" for n, kind in ((r.prompt_tokens, "prompt"), (r.completion_tokens, "completion"))
+              if n is not None]
+    return ([" + ".join(tokens) + " tokens"] if tokens else []) + (
+        [f"cost ${r.cost_usd:.4f}"] if r.cost_usd is not None else [])
 
 
 @click.command()

@@ -37,7 +37,9 @@ def _parse_param(value: str) -> tuple[str, object]:
 def query(ctx: Ctx, cypher_or_name: str, params: tuple[str, ...], timeout: float) -> None:
     """Run a named query from the library or read-only Cypher text, with parameters.
 
-    Example: tracegraph query failure_chain --param run_id=RUN_ID --param method=heuristic
+    A run parameter takes a run's name, a unique prefix or its id. Long cells are cut with … (--json keeps them).
+
+    Example: tracegraph query failure_chain --param run_id=dna-assembly --param method=heuristic
     """
     from tracegraph.queries import run_query
 
@@ -66,4 +68,5 @@ def queries(ctx: Ctx) -> None:
 
     rows = [q.model_dump(exclude={"cypher"}) for q in list_queries()]
     emit(ctx, rows, lambda rs: table("named queries", ["name", "answers", "parameters"],
-                                     [[r["name"], r["description"], ", ".join(r["parameters"])] for r in rs]))
+                                     [[r["name"], r["description"], ", ".join(r["parameters"])] for r in rs],
+                                     cell_width=None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from tracegraph.schema.nodes import DiagnosisVerdict
 
@@ -15,7 +15,13 @@ class Evidence(BaseModel):
 
     rule: str
     steps: list[int]
+    """Each step once, in the order first cited."""
     reason: str
+
+    @field_validator("steps")
+    @classmethod
+    def _once_each(cls, steps: list[int]) -> list[int]:
+        return list(dict.fromkeys(steps))
 
 
 class Candidate(BaseModel):

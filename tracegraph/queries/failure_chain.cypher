@@ -1,5 +1,5 @@
 // answers: The failure chain of a run: onset step, then each step the error propagated to; the last step lists the failing tests.
-// params: run_id (string), method (string: heuristic | llm | hybrid)
+// params: run_id (run: its name, a unique prefix or its id), method (string: heuristic | llm | hybrid)
 // example: tracegraph query failure_chain --param run_id=<run id> --param method=heuristic
 MATCH (r:Run {id: $run_id})-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})-[l:LABELS {role: 'chain'}]->(s:Step)
 OPTIONAL MATCH (r)-[:HAS_TEST]->(t:TestCase)

@@ -1,5 +1,5 @@
 // answers: Steps that depend on a run's onset step, directly or through other steps (DEPENDS_ON followed back to the onset).
-// params: run_id (string), method (string: heuristic | llm | hybrid)
+// params: run_id (run: its name, a unique prefix or its id), method (string: heuristic | llm | hybrid)
 // example: tracegraph query onset_dependents --param run_id=<run id> --param method=heuristic
 MATCH (r:Run {id: $run_id})-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})-[:ONSET]->(onset:Step)
 MATCH p = (s:Step)-[:DEPENDS_ON*1..]->(onset)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracegraph.report.compare import Comparison, RunSide, StageSide
-from tracegraph.report.page import badge, esc, number, outcome_badge, page, stage_badge, table
+from tracegraph.report.page import badge, esc, outcome_badge, page, stage_badge, table, tokens
 
 
 def _run(label: str, r: RunSide) -> str:
@@ -11,9 +11,8 @@ def _run(label: str, r: RunSide) -> str:
              else esc(r.category or ("-" if r.outcome == "solved" else "not diagnosed")))
     rows = [("run", esc(r.name)), ("task", esc(r.task_id or "-")), ("framework", esc(r.framework)),
             ("model", esc(r.model or "-")), ("outcome", outcome_badge(r.outcome)), ("steps", str(r.steps)),
-            ("tokens", f"{number(r.prompt_tokens)} prompt · {number(r.completion_tokens)} completion"),
-            ("onset", onset)]
-    meta = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+            ("tokens", tokens(r.prompt_tokens, r.completion_tokens)), ("onset", onset)]
+    meta = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows if v is not None)
     return f'<div><h2>{label}</h2><dl class="meta">{meta}</dl></div>'
 
 

@@ -128,8 +128,10 @@ def stage_badge(label: str | None) -> str:
     return f'<span class="badge" style="background:{stage_colour(label)};color:#212121">{esc(label or "-")}</span>'
 
 
-def number(value: float | None) -> str:
-    return "-" if value is None else f"{value:,}"
+def tokens(prompt: int | None, completion: int | None) -> str | None:
+    """`1,234 prompt · 56 completion` with the known parts only; None when neither is known."""
+    parts = [f"{n:,} {kind}" for n, kind in ((prompt, "prompt"), (completion, "completion")) if n is not None]
+    return " · ".join(parts) or None
 
 
 def step_links(ks: Iterable[int], href: str = "") -> str:

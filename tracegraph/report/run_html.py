@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from tracegraph.report.data import DiagnosisView, ReportData, StepView
 from tracegraph.report.page import (
-    CATEGORY_COLOURS, STAGE_COLOURS, badge, esc, legend, number, outcome_badge, page, stage_badge, stage_colour,
-    step_links, table,
+    CATEGORY_COLOURS, STAGE_COLOURS, badge, esc, legend, outcome_badge, page, stage_badge, stage_colour,
+    step_links, table, tokens,
 )
 
 ROLE_COLOURS = {"onset": "#b71c1c", "chain": "#e65100", "incorrect": "#ad1457", "unuseful": "#78909c"}
@@ -25,7 +25,7 @@ def _header(data: ReportData, index_href: str | None) -> str:
             ("outcome", outcome_badge(r.outcome.value) + esc(r.outcome_reason or "")),
             ("triage", esc(f"{r.triage.value}: {r.triage_reason or ''}" if r.triage else "-")),
             ("reward", esc("-" if r.reward is None else r.reward)),
-            ("tokens", f"{number(r.prompt_tokens)} prompt · {number(r.completion_tokens)} completion"),
+            ("tokens", tokens(r.prompt_tokens, r.completion_tokens)),
             ("steps", f"{len(data.steps)} ({sum(s.step.kind.value == 'change' for s in data.steps)} change)"),
             ("started", esc(_when(r.started_at_ms))), ("duration", esc(duration)),
             ("fidelity", esc(r.fidelity)), ("source", f"<code>{esc(r.source)}</code>")]
@@ -33,7 +33,7 @@ def _header(data: ReportData, index_href: str | None) -> str:
     extras = "".join(f"<details><summary>{label}</summary><pre>{esc(text)}</pre></details>"
                      for label, text in (("task", r.task_text), ("final message", r.final_message),
                                          ("verifier output", r.verifier_output)) if text)
-    meta = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    meta = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows if v is not None)
     return f'{back}<h1>{esc(r.task_id or r.name)}</h1><dl class="meta">{meta}</dl>{extras}'
 
 
