@@ -12,28 +12,40 @@ from tracegraph.mine import pattern_id
 from tracegraph.store import open_store
 
 
-def test_mine_reports_the_noop_loop_with_its_lift(tmp_path):
+def test_mine_ranks_patterns_with_p_values_and_says_them_in_words(tmp_path):
     store_dir = str(tmp_path / "store")
-    runner = CliRunner()
+    runner = CliRunner(env={"COLUMNS": "200"})
     assert runner.invoke(cli, ["--store", store_dir, "ingest", str(FIXTURES / "harbor-atif")]).exit_code == 0
 
     result = runner.invoke(cli, ["--store", store_dir, "mine", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    loop = next(p for p in data["patterns"] if p["signature"] == "explore/noop x3")
-    assert (loop["kind"], loop["support"], loop["support_solved"], loop["lift"]) == ("sequence", 3, 0, 1.2)
-    assert len(data["diagnosed"]) == 10
+    loop = next(p for p in data["patterns"] if p["signature"] == "noop > repeat")
+    assert (loop["support"], loop["support_solved"], loop["lift"]) == (6, 0, 1.2)
+    assert round(loop["p_value"], 3) == 0.227 and loop["q_value"] >= loop["p_value"]
+    assert len(data["diagnosed"]) == 10 and data["tested"] >= len(data["patterns"])
 
-    text = runner.invoke(cli, ["--store", store_dir, "mine", "--dry-run"])
-    assert text.exit_code == 0
-    assert "explore/noop x3" in text.output and "1.20" in text.output
-    assert f"found {len(data['patterns'])} patterns from 10 failed and 2 solved runs" in text.output
+    text = runner.invoke(cli, ["--store", store_dir, "mine", "--dry-run", "--top", "40", "--model", "kimi"])
+    assert text.exit_code == 0, text.output
+    assert "noop > repeat" in text.output and "0.227" in text.output
+    first = data["patterns"][0]
+    assert f"1. {first['statement']}" in " ".join(text.output.split())
+    assert f"found {len(data['patterns'])} patterns ({data['tested']} tested) from 10 failed and 2 solved runs" \
+        in text.output
+
+    none = runner.invoke(cli, ["--store", store_dir, "mine", "--dry-run", "--json", "--agent", "no-such-agent"])
+    assert json.loads(none.output)["failed_runs"] == 0
+
+    rows = runner.invoke(cli, ["--store", store_dir, "query", "pattern_runs", "-p", "pattern=noop > repeat", "--json"])
+    assert rows.exit_code == 0, rows.output
+    assert len(json.loads(rows.output)) == 6
 
     store = open_store(store_dir)
     try:
-        rows = store.query("MATCH (r:Run)-[:EXHIBITS]->(p:Pattern {id: $id}) RETURN p.lift AS lift, r.name AS run",
-                           {"id": pattern_id("sequence", "explore/noop x3")})
-        assert {r["lift"] for r in rows} == {1.2} and len(rows) == 3
+        stored = store.query("MATCH (r:Run)-[e:EXHIBITS]->(p:Pattern {id: $id}) RETURN p.statement AS statement, "
+                             "e.outcome AS outcome", {"id": pattern_id("sequence", "noop > repeat")})
+        assert len(stored) == 6 and {r["outcome"] for r in stored} == {"failed"}
+        assert stored[0]["statement"] == loop["statement"]
         assert store.query("MATCH (p:Pattern) RETURN count(p) AS n")[0]["n"] == len(data["patterns"])
     finally:
         store.close()

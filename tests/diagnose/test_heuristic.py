@@ -91,7 +91,7 @@ def test_the_unverified_end_is_the_last_change_to_the_deliverable_not_an_install
     assert [s.k for s in trace.steps if s.kind == "change"] == [8, 29, 31, 32, 36]
     unverified = [e for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
     assert [(e.steps, e.reason) for e in unverified] == [
-        ([36, 36], "last change at step 36 was never verified before the run ended")]
+        ([36], "last change at step 36 was never verified before the run ended")]
 
 
 @pytest.mark.parametrize(("command", "fires"), [("pip install biopython", False),
@@ -101,7 +101,7 @@ def test_only_a_change_to_the_deliverable_can_end_a_run_unverified(tmp_path, com
     last = trace.steps[-1].k
     assert trace.step(last).kind == "change"
     unverified = [e.steps for e in diagnose_trace(trace).evidence if e.rule == "unverified_end"]
-    assert unverified == ([[last, last]] if fires else [])
+    assert unverified == ([[last]] if fires else [])
 
 
 def test_a_checked_file_the_agent_also_ran_is_the_deliverable_not_a_scratch_script():

@@ -1,49 +1,67 @@
-"""Mining the Harbor runs on each engine: the no-op loop pattern, its lift, and write-back that replaces."""
+"""Mining the Harbor runs on each engine: a no-op loop of kimi-k2.5, its statistics, and write-back that replaces."""
 
 from __future__ import annotations
+
+from math import comb
+
+import pytest
 
 from tests.support import FIXTURES
 from tracegraph.ingest import ingest_paths
 from tracegraph.mine import MineConfig, mine_patterns, pattern_id
+from tracegraph.queries import run_query
 
-LOOP = "explore/noop x3"
-LOOP_RUNS = ["bn-fit-modify__AWvGVmB", "headless-terminal__bemYu3W", "openssl-selfsigned-cert__6aDSXLS"]
-
-
-def _stored(store) -> dict[str, dict]:
-    rows = store.query("MATCH (p:Pattern) OPTIONAL MATCH (r:Run)-[:EXHIBITS]->(p) RETURN p.id AS id, "
-                       "p.signature AS signature, p.lift AS lift, p.support AS support, collect(r.name) AS runs")
-    return {r["id"]: r for r in rows}
+LOOP = "noop > repeat"
+NAMING = ("tool:", "cmd:", "model:", "agent:")
 
 
-def test_mining_harbor_finds_the_noop_loop_and_writes_it_back(store):
+def test_mining_harbor_finds_the_noop_loop_of_kimi_and_writes_it_back(store):
     ingest_paths([FIXTURES / "harbor-atif"], store)
     result = mine_patterns(store)
     assert len(result.diagnosed) == 10  # every failed Harbor run, diagnosed on the way
-    assert (result.failed_runs, result.solved_runs) == (10, 2)
+    assert (result.failed_runs, result.solved_runs, result.left_out) == (10, 2, [])
     loop = next(p for p in result.patterns if p.signature == LOOP)
-    # three failed runs and no solved run loop on `:` commands: lift = 1 / (10 / 12)
-    assert (loop.support, loop.support_solved, loop.lift) == (3, 0, 1.2)
-    assert sorted(r.split("@")[0] for r in loop.run_ids) == LOOP_RUNS
-    # two no-ops in a row also happen in the solved query-optimize run: lift 1, so no failure pattern
-    assert all(p.signature != "explore/noop x2" for p in result.patterns)
-    pair = next(p for p in mine_patterns(store, MineConfig(min_lift=0), write=False).patterns
-                if p.signature == "explore/noop x2")
-    assert (pair.support, pair.support_solved, pair.lift) == (5, 1, 1.0)
+    # six failed runs and no solved run send a `:` no-op that the next step repeats: lift 1 / (10 / 12)
+    assert (loop.kind, loop.support, loop.support_solved, loop.lift) == ("sequence", 6, 0, 1.2)
+    assert loop.p_value == pytest.approx(comb(10, 6) / comb(12, 6), abs=1e-6)
+    assert [(h.name, h.failed, h.failed_runs, h.solved, h.solved_runs) for h in loop.holders if h.kind == "model"] \
+        == [("kimi-k2.5", 6, 10, 0, 2)]
+    assert loop.statement.startswith("kimi-k2.5 sends a `:`-prefixed no-op command, then repeats its previous "
+                                     "action in 60% (6/10) of its failed runs and 0% (0/2) of its solved ones")
+    # the top of the ranking names tools, commands, models or no-op commands, each with its p-value
+    for p in result.patterns[:3]:
+        assert any(f.startswith(NAMING) or f == "noop" for f in p.features), p.signature
+        assert 0 < p.p_value <= p.q_value <= 1
+    assert [p.explained for p in result.patterns] == sorted((p.explained for p in result.patterns), reverse=True)
 
-    stored = _stored(store)
-    assert set(stored) == {p.id for p in result.patterns}
-    row = stored[pattern_id("sequence", LOOP)]
-    assert (row["support"], row["lift"], sorted(row["runs"])) == (3, 1.2, LOOP_RUNS)
+    stored = store.query("MATCH (p:Pattern) RETURN p.id AS id, p.rank AS rank, p.p_value AS p ORDER BY rank")
+    assert [r["id"] for r in stored] == [p.id for p in result.patterns]
+    assert stored[0]["p"] == result.patterns[0].p_value
+    runs = run_query(store, "pattern_runs", {"pattern": LOOP})
+    assert len(runs) == 6 and {(r["outcome"], r["model"]) for r in runs} == {("failed", "kimi-k2.5")}
+    assert run_query(store, "pattern_runs", {"pattern": pattern_id("sequence", LOOP)}) == runs
+    bn = next(r for r in runs if r["run"] == "bn-fit-modify__AWvGVmB")
+    loop_steps = loop.steps[next(rid for rid in loop.run_ids if rid.startswith("bn-fit-modify"))]
+    assert bn["steps"] == loop_steps and len(loop_steps) >= 2
+    matched = store.query("MATCH (:Pattern {id: $id})-[:MATCHES]->(s:Step) RETURN count(s) AS n", {"id": loop.id})
+    assert matched[0]["n"] == sum(len(ks) for ks in loop.steps.values())
 
 
-def test_remining_replaces_every_pattern(store):
+def test_filters_and_remining_replace_every_pattern(store):
     ingest_paths([FIXTURES / "harbor-atif"], store)
     loose = mine_patterns(store, MineConfig(min_support=2))
     strict = mine_patterns(store, MineConfig(min_support=4))
     assert len(strict.diagnosed) == 0 and len(strict.patterns) < len(loose.patterns)
-    assert set(_stored(store)) == {p.id for p in strict.patterns}
+    assert {r["id"] for r in store.query("MATCH (p:Pattern) RETURN p.id AS id")} == {p.id for p in strict.patterns}
     again = mine_patterns(store, MineConfig(min_support=4))
     assert [p.id for p in again.patterns] == [p.id for p in strict.patterns]
     assert store.query("MATCH (:Run)-[e:EXHIBITS]->(:Pattern) RETURN count(e) AS n")[0]["n"] == sum(
         len(p.run_ids) + len(p.solved_run_ids) for p in strict.patterns)
+
+    assert mine_patterns(store, MineConfig(model="KIMI"), write=False).failed_runs == 10
+    nobody = mine_patterns(store, MineConfig(model="gpt-9"), write=False)
+    assert (nobody.failed_runs, nobody.solved_runs, nobody.patterns) == (0, 0, [])
+    newer = mine_patterns(store, MineConfig(agent="2.1.90", min_support=1), write=False)
+    assert (newer.failed_runs, newer.solved_runs) == (1, 1)
+    # runs another triage verdict was given are not mined (runs without a verdict count as agent_failed)
+    assert mine_patterns(store, MineConfig(verdicts=["agent_timed_out"]), write=False).failed_runs == 0

@@ -14,7 +14,7 @@ FILTER_JS = "filter-js-from-html__ANAXTHK"
 
 def test_every_query_runs_with_its_example_parameters(graph):
     example = {"run_id": None, "method": "gold", "min_length": 3, "min_runs": 2, "min_calls": 5, "min_steps": 10,
-               "buckets": 10, "include_unblamed": True}
+               "buckets": 10, "include_unblamed": True, "pattern": "noop"}
     for q in list_queries():
         params = {p: example[p] for p in q.parameters}
         assert isinstance(run_query(graph, q.name, params), list), q.name

@@ -38,6 +38,7 @@ REL_STYLE: dict[RelType, tuple[str, int, str]] = {
     RelType.LABELS: ("#F79767", 2, "{role}"),
     RelType.HAS_DIAGNOSIS: ("#E0281E", 2, "<type>"),
     RelType.EXHIBITS: ("#FFC454", 3, "<type>"),
+    RelType.MATCHES: ("#FFC454", 2, "<type>"),
     RelType.DEPENDS_ON: ("#4C8EDA", 2, "<type>"),
     RelType.REPEATS: ("#DA7194", 3, "<type>"),
 }

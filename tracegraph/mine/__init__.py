@@ -1,13 +1,12 @@
-"""Cross-run pattern mining: signal sequences around failure onsets and onset-signature clusters."""
+"""Cross-run pattern mining: which tools, commands, errors and models go with failed runs, and at their onsets."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from tracegraph.diagnose import diagnose_run
-from tracegraph.mine.sequences import (
-    MineConfig, MinedPattern, RunTokens, load_runs, mine_sequences, onset_signatures, pattern_id,
-)
+from tracegraph.mine.features import MinedRun, load_runs, step_features
+from tracegraph.mine.patterns import MineConfig, MinedPattern, comparable, describe, mine, pattern_id, statement
 from tracegraph.mine.writeback import patterns_plan, write_patterns
 from tracegraph.store import Store
 
@@ -16,39 +15,55 @@ class MiningResult(BaseModel):
     """What `mine_patterns` found and wrote."""
 
     patterns: list[MinedPattern]
-    """Sequence patterns (best lift first), then onset signatures (largest first)."""
+    """Patterns ranked by failures explained (onset touched), then p-value."""
     failed_runs: int
-    """Failed runs with an onset that were mined."""
+    """Failed runs mined."""
     solved_runs: int
-    """Solved runs the sequences were compared against."""
+    """Solved runs they were compared against."""
+    tested: int = 0
+    """Patterns scored before pruning (the Benjamini-Hochberg family)."""
     diagnosed: list[str] = []
     """Failed runs that had no diagnosis and were diagnosed first."""
+    left_out: list[str] = []
+    """Failed runs not mined: no solved run of their framework to compare them with."""
 
 
-def undiagnosed_failed_runs(store: Store, method: str) -> list[str]:
-    rows = store.query("MATCH (r:Run) WHERE r.status = 'loaded' AND r.outcome = 'failed' "
-                       "OPTIONAL MATCH (r)-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method}) "
-                       "WITH r, count(d) AS n WHERE n = 0 RETURN r.id AS id ORDER BY id", {"method": method})
+UNDIAGNOSED = """
+MATCH (r:Run) WHERE r.status = 'loaded' AND r.outcome IN $outcomes
+  AND coalesce(r.triage, 'agent_failed') IN $verdicts
+OPTIONAL MATCH (r)-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})
+WITH r, count(d) AS n WHERE n = 0 RETURN r.id AS id ORDER BY id
+"""
+
+
+def undiagnosed_failed_runs(store: Store, config: MineConfig) -> list[str]:
+    rows = store.query(UNDIAGNOSED, {"outcomes": config.outcomes, "verdicts": config.verdicts,
+                                     "method": config.method})
     return [r["id"] for r in rows]
 
 
 def mine_patterns(store: Store, config: MineConfig | None = None, *, write: bool = True) -> MiningResult:
-    """Mine failed runs' diagnoses against solved runs and (by default) replace the stored Pattern nodes.
+    """Mine the runs that failed through the agent against solved runs and (by default) replace the stored
+    Pattern nodes.
 
-    Failed runs lacking a diagnosis of `config.method` are diagnosed first when `config.diagnose_missing`,
-    else left out.
+    Failed runs lacking a diagnosis of `config.method` are diagnosed first when `config.diagnose_missing`; without
+    one a run is still mined, but no pattern can touch its onset.
     """
     config = config or MineConfig()
-    diagnosed = undiagnosed_failed_runs(store, config.method) if config.diagnose_missing else []
+    diagnosed = undiagnosed_failed_runs(store, config) if config.diagnose_missing else []
     for run_id in diagnosed:
         diagnose_run(store, run_id, config.method)
-    runs = load_runs(store, config.method)
-    patterns = mine_sequences(runs, config) + onset_signatures(runs, config)
+    runs = load_runs(store, method=config.method, outcomes=config.outcomes, verdicts=config.verdicts,
+                     model=config.model, agent=config.agent)
+    runs, left_out = comparable(runs)
+    patterns, tested = mine(runs, config)
     if write:
         write_patterns(store, patterns)
-    return MiningResult(patterns=patterns, failed_runs=sum(r.onset_k is not None for r in runs),
-                        solved_runs=sum(r.outcome == "solved" for r in runs), diagnosed=diagnosed)
+    return MiningResult(patterns=patterns, failed_runs=sum(r.outcome == "failed" for r in runs),
+                        solved_runs=sum(r.outcome == "solved" for r in runs), tested=tested, diagnosed=diagnosed,
+                        left_out=left_out)
 
 
-__all__ = ["MineConfig", "MinedPattern", "MiningResult", "RunTokens", "load_runs", "mine_patterns", "mine_sequences",
-           "onset_signatures", "pattern_id", "patterns_plan", "undiagnosed_failed_runs", "write_patterns"]
+__all__ = ["MineConfig", "MinedPattern", "MinedRun", "MiningResult", "describe", "load_runs", "mine",
+           "mine_patterns", "pattern_id", "patterns_plan", "statement", "step_features", "undiagnosed_failed_runs",
+           "write_patterns"]

@@ -27,6 +27,7 @@ class RelType(StrEnum):
     LABELS = "LABELS"
     PROPAGATES_TO = "PROPAGATES_TO"
     EXHIBITS = "EXHIBITS"
+    MATCHES = "MATCHES"
 
 
 class RelSpec(NamedTuple):
@@ -56,7 +57,8 @@ REL_SPECS: dict[RelType, RelSpec] = {
     RelType.ONSET: RelSpec("Diagnosis", "Step", ("score",), "failure onset step"),
     RelType.LABELS: RelSpec("Diagnosis", "Step", ("role", "reason"), "incorrect / unuseful / chain label"),
     RelType.PROPAGATES_TO: RelSpec("Step", "Step", ("diagnosis_id",), "error chain link"),
-    RelType.EXHIBITS: RelSpec("Run", "Pattern", (), "run shows the mined pattern"),
+    RelType.EXHIBITS: RelSpec("Run", "Pattern", ("outcome", "at_onset"), "run shows the mined pattern"),
+    RelType.MATCHES: RelSpec("Pattern", "Step", (), "the pattern matched this step of a run"),
 }
 
 

@@ -350,17 +350,33 @@ class Pattern(Node):
     INDEXED = ("kind",)
 
     kind: str
-    """sequence (mined signal sequence before onset) or signature (onset signature cluster)."""
+    """set (features that co-occur in a run) or sequence (step features in order, with gaps)."""
     signature: str
-    """Readable form of the pattern."""
+    """Readable form of the pattern: its features joined by ` & ` (set) or ` > ` (sequence)."""
+    features: list[str] = []
+    """Its features (`cmd:pip install`, `noop`, `model:...`), in order for a sequence."""
+    statement: str = ""
+    """One sentence: who does what, how often in failed and solved runs, how often at the onset."""
     support: int
     """Failed runs exhibiting it."""
     support_solved: int = 0
     """Solved runs exhibiting it."""
+    confidence: float | None = None
+    """Share of the runs exhibiting it that failed."""
     lift: float | None = None
     """Failure rate given the pattern over the base failure rate."""
+    p_value: float | None = None
+    """Fisher's exact test, one-sided (over-represented in failed runs)."""
+    q_value: float | None = None
+    """Benjamini-Hochberg adjusted p-value over every pattern tested in the same mining."""
+    explained: int = 0
+    """Failed runs in which the pattern touches the onset step."""
+    rank: int = 0
+    """Position in the mining's ranking, from 1."""
+    holders_json: str = "[]"
+    """Per model and agent: failed and solved runs showing it, as JSON [{kind, name, failed, failed_runs, ...}]."""
     example_run_id: str | None = None
-    """One run that exhibits it."""
+    """One run that exhibits it (one where it touches the onset when there is one)."""
 
 
 class SchemaInfo(Node):

@@ -323,3 +323,55 @@ def shell_activities(command: str, ws: Workspace, background: bool = False) -> l
         if act is not None:
             acts.append(act)
     return acts
+
+
+_FAMILY_NOISE = {"cd", "echo", "printf", "pwd", "export", "sleep", "test", "[", "[[", "true", "false", "set", "source",
+                 ".", "exit", "return", "unset", "alias", "wait", "clear", "date", "basename", "dirname", "for",
+                 "while", "until", "do", "done", "if", "then", "else", "elif", "fi", "case", "esac", "in", "function",
+                 "{", "}", "seq", "yes", "xargs", "tee", "local", "read", "let", "eval", "break", "continue"}
+"""Shell glue that says nothing about what a command line is for."""
+_SUBCOMMANDED = _INSTALLERS | _CONTAINERS | {"git", "go", "cargo", "systemctl", "service", "kubectl", "conda",
+                                             "poetry", "uv", "dotnet", "gh", "pre-commit", "django-admin"}
+"""Programs whose first word after the options names what they do (`git commit`, `pip install`)."""
+_ALIASES = {"pip3": "pip", "py.test": "pytest", "apt-get": "apt", "python2": "python", "python3": "python",
+            "pypy3": "python"}
+_PROGRAM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,39}$")
+
+
+def command_families(command: str) -> list[str]:
+    """What kind of command each simple command of a line is, in a person's words: `pip install`, `pytest`,
+    `git commit`, `sed -i`, `python -c`, `python script`; a `:`-prefixed one as `: pip install`. Shell glue
+    (cd, echo, loops) and words that are not programs (prose pasted as a command) are left out; order kept."""
+    out: list[str] = []
+    for simple, _ in split_commands(command):
+        words = _words(simple)
+        prefix = ""
+        if words and words[0] == ":":
+            words, prefix = _words(words[1:]), ": "
+        family = _family(words) if words else None
+        if family and prefix + family not in out:
+            out.append(prefix + family)
+    return out
+
+
+def _family(words: list[str]) -> str | None:
+    prog = words[0].rsplit("/", 1)[-1] if words[0].startswith(("/", "./", "~/")) else words[0]
+    if prog in _FAMILY_NOISE or not _PROGRAM.match(prog) or (prog[0].isupper() and prog not in _INTERPRETERS | {"R"}):
+        return None  # a capitalised word is prose pasted as a command (`You`, `I'll`), not a program
+    prog = _ALIASES.get(prog, prog)
+    if re.fullmatch(r"python\d(?:\.\d+)?", prog):
+        prog = "python"
+    args = words[1:]
+    if prog == "python":
+        if args[:1] == ["-m"] and len(args) > 1:
+            module = args[1]
+            return _family([module, *args[2:]]) if module in {"pip", "pytest"} else f"python -m {module}"
+        if "-c" in args:
+            return "python -c"
+        return "python script" if any(not a.startswith("-") for a in args) else "python"
+    if prog == "sed":
+        return "sed -i" if any(a.startswith("-i") or a == "--in-place" for a in args) else "sed"
+    if prog in _SUBCOMMANDED:
+        sub = next((a for a in args if not a.startswith("-")), None)
+        return f"{prog} {sub}" if sub and re.fullmatch(r"[a-z][a-z-]{1,20}", sub) else prog
+    return prog
