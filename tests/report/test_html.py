@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from tests.report.conftest import HARBOR, Page, load, run_id
+from tests.report.conftest import HARBOR, MAZE_FAILED, Page, load, run_id
 from tracegraph.report import render_run, report_data, report_filename, run_rows, write_all_reports, write_report
 from tracegraph.report.index_html import NO_ONSET, onset_counts
-from tracegraph.report.page import esc
+from tracegraph.report.page import CATEGORY_COLOURS, badge, esc, text_colour
+from tracegraph.report.run_html import caveats
+from tracegraph.schema import Category
 
 
 def _assert_self_contained(text: str) -> None:
@@ -111,3 +113,47 @@ def test_report_filenames_are_safe_and_unique():
     assert report_filename("a/b c", taken) == "a_b_c-2.html"
     assert report_filename("index", taken) == "index-2.html"
     assert report_filename("../..", taken) == "run.html"
+
+
+def _contrast(background: str, text: str) -> float:
+    def luminance(colour: str) -> float:
+        colour = colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
+        r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    hi, lo = sorted((luminance(background), luminance(text)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_category_colours_are_distinct_and_their_labels_readable():
+    colours = [CATEGORY_COLOURS[c] for c in Category]
+    assert len(set(colours)) == len(colours) == len(Category)
+    for colour in colours:
+        assert _contrast(colour, text_colour(colour)) >= 4.5, colour
+    assert text_colour("#F0E442") == "#000" and text_colour("#0072B2") == "#fff"
+    assert f"color:{text_colour(CATEGORY_COLOURS[Category.verification_misinterpretation])}" in badge(
+        "x", CATEGORY_COLOURS[Category.verification_misinterpretation])
+
+
+def test_index_cuts_long_tasks_and_models_to_one_line_with_the_whole_text_on_hover(harbor_diagnosed, tmp_path):
+    store, _ = harbor_diagnosed
+    written = write_all_reports(store, tmp_path / "out")
+    page = Page((tmp_path / "out" / written.index).read_text())
+    clipped = [a["title"] for t, a in page.tags if t == "span" and a.get("class") == "clip"]
+    assert "kimi-k2.5" in clipped and "dna-assembly" in clipped
+    assert any(t == "div" and a.get("class") == "scroll" for t, a in page.tags)
+
+
+def test_a_terminal_run_and_an_undiagnosable_run_say_so_at_the_top(store):
+    ids = load(store, MAZE_FAILED, HARBOR / "regex-log__XYfBZFy", HARBOR / "dna-assembly__BC7CeVz")
+    terminal = report_data(store, run_id(ids, "blind-maze-explorer-5x5.1-of-1.open"))
+    assert terminal.run.fidelity == "terminal"
+    notes = caveats(terminal)
+    assert len(notes) == 1 and notes[0].startswith("Read at terminal fidelity")
+    html = render_run(terminal)
+    assert html.index('id="caveats"') < html.index('class="meta"')  # above everything else about the run
+    infra = report_data(store, run_id(ids, "regex-log"))
+    assert infra.run.outcome.value == "infra_error"
+    assert [n.split(":")[0] for n in caveats(infra)] == ["Not diagnosable"]
+    assert caveats(report_data(store, run_id(ids, "dna-assembly"))) == []
+    assert 'id="caveats"' not in render_run(report_data(store, run_id(ids, "dna-assembly")))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from tracegraph.report.data import RunRow
-from tracegraph.report.page import CATEGORY_COLOURS, badge, esc, legend, outcome_badge, page, stage_badge, table
+from tracegraph.report.page import (
+    CATEGORY_COLOURS, badge, clipped, esc, legend, outcome_badge, page, stage_badge, table, text_colour,
+)
 from tracegraph.schema import Category, StageLabel
 
 NO_ONSET = "no agent onset"
@@ -45,7 +47,7 @@ def onset_chart(rows: list[RunRow]) -> str:
                          f"{n}</title></rect>")
             if w >= 16:
                 parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 14}" text-anchor="middle" font-size="11" '
-                             f'fill="#fff">{n}</text>')
+                             f'fill="{text_colour(CATEGORY_COLOURS.get(category, "#757575"))}">{n}</text>')
             x += w
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 15}" font-size="12">{sum(by_category.values())}</text>')
     height = len(counts) * ROW_HEIGHT + 8
@@ -65,14 +67,17 @@ def render_index(rows: list[RunRow], hrefs: dict[str, str]) -> str:
         onset = (f'<a href="{esc(hrefs.get(r.run_id, ""))}#step-{r.onset_k}">{r.onset_k}</a>', r.onset_k) \
             if r.onset_k is not None else ("-", "")
         table_rows.append([
-            link, esc(r.task_id or "-"), esc(r.framework), esc(r.model or "-"), (outcome_badge(r.outcome), r.outcome),
-            (str(r.steps), r.steps), esc(r.fidelity or "-"), esc(r.triage or "-"), onset, (stage_badge(r.onset_stage) if r.onset_stage else "-", r.onset_stage or ""),
+            link, (clipped(r.task_id), r.task_id or ""), esc(r.framework), (clipped(r.model), r.model or ""),
+            (outcome_badge(r.outcome), r.outcome), (str(r.steps), r.steps), esc(r.fidelity or "-"),
+            esc(r.triage or "-"), onset, (stage_badge(r.onset_stage) if r.onset_stage else "-", r.onset_stage or ""),
             (badge(r.category, CATEGORY_COLOURS.get(r.category, "#757575")) if r.category else
              f'<span class="muted">{"-" if r.outcome == "solved" else "not diagnosed"}</span>', r.category or ""),
             esc(r.method or "-")])
     body = (f"<h1>tracegraph runs</h1><p>{len(rows)} runs: {totals}</p>"
             f"<h2>Onset categories by stage</h2>{onset_chart(rows)}"
             f'<h2>Runs</h2><p class="muted">click a column header to sort</p>'
-            + table(["run", "task", "framework", "model", "outcome", "steps", "fidelity", "triage", "onset step",
-                     "onset stage", "category", "method"], table_rows, cls="sortable runs"))
+            + '<div class="scroll">' + table(["run", "task", "framework", "model", "outcome", "steps", "fidelity",
+                                              "triage", "onset step", "onset stage", "category", "method"],
+                                             table_rows, cls="sortable runs")
+            + "</div>")
     return page("tracegraph runs", body)

@@ -14,12 +14,14 @@ STAGE_COLOURS = {
 }
 NO_STAGE_COLOUR = "#cfd8dc"
 CATEGORY_COLOURS = {
-    Category.environment_setup: "#8d6e63", Category.dependency_resolution: "#ff8a65",
-    Category.mislocalized_edit: "#e57373", Category.incorrect_hypothesis: "#f06292",
-    Category.verification_misinterpretation: "#ffd54f", Category.unproductive_looping: "#4fc3f7",
-    Category.premature_stop: "#9575cd", Category.not_agent_fault: "#90a4ae",
-    Category.undiagnosable: "#bdbdbd",
+    Category.environment_setup: "#E69F00", Category.dependency_resolution: "#56B4E9",
+    Category.mislocalized_edit: "#009E73", Category.incorrect_hypothesis: "#D55E00",
+    Category.verification_misinterpretation: "#F0E442", Category.unproductive_looping: "#0072B2",
+    Category.premature_stop: "#CC79A7", Category.not_agent_fault: "#999999",
+    Category.undiagnosable: "#DDDDDD",
 }
+"""Okabe & Ito's palette, told apart with every common colour-vision deficiency; dark grey for "not the agent's",
+light grey for undiagnosable."""
 OUTCOME_COLOURS = {"solved": "#2e7d32", "failed": "#c62828", "infra_error": "#6d4c41", "incomplete": "#ef6c00",
                    "unknown": "#546e7a"}
 # No network at view time: the page may load nothing but itself.
@@ -27,7 +29,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1200px;padding:16px 24px;
+body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1360px;padding:16px 24px;
  color:#212121;background:#fafafa}
 h1{font-size:22px;margin:4px 0 8px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:16px 0 6px}h4{font-size:12px;margin:8px 0 2px;color:#555}a{color:#1565c0}
@@ -42,6 +44,9 @@ table.sortable th[data-dir=asc]:after{content:" \\2191"}table.sortable th[data-d
 .meta dd{margin:0}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;color:#fff;background:#757575;
  margin-right:4px;white-space:nowrap}
+.scroll{overflow-x:auto}table.runs td{overflow-wrap:anywhere}table.runs td:first-child{min-width:12em}
+.clip{display:inline-block;max-width:13em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;
+ vertical-align:bottom}
 .muted{color:#757575}.note{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;margin:8px 0}
 .timeline{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.stage{border-radius:4px;padding:3px 5px 5px}
 .stage>.label{font-size:11px;color:#212121;display:block;margin-bottom:3px}
@@ -116,8 +121,16 @@ def stage_colour(label: str | None) -> str:
     return STAGE_COLOURS.get(label, NO_STAGE_COLOUR) if label else NO_STAGE_COLOUR
 
 
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on a `#rrggbb` background (WCAG relative luminance)."""
+    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = ((c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#fff"
+
+
 def badge(text: object, colour: str = "#757575") -> str:
-    return f'<span class="badge" style="background:{colour}">{esc(text)}</span>'
+    return f'<span class="badge" style="background:{colour};color:{text_colour(colour)}">{esc(text)}</span>'
 
 
 def outcome_badge(outcome: str) -> str:
@@ -155,6 +168,13 @@ def table(headers: list[str], rows: list[list[Cell]], cls: str = "", row_classes
     body = "".join(f'<tr class="{esc(row_classes[i] if row_classes else "")}">' + "".join(map(_cell, r)) + "</tr>"
                    for i, r in enumerate(rows))
     return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def clipped(text: str | None) -> str:
+    """Text cut to one line with an ellipsis where it is too wide; the whole text shows on hover."""
+    if not text:
+        return "-"
+    return f'<span class="clip" title="{esc(text)}">{esc(text)}</span>'
 
 
 def legend(items: list[tuple[str, str]]) -> str:

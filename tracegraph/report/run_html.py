@@ -9,6 +9,7 @@ from tracegraph.report.page import (
     CATEGORY_COLOURS, STAGE_COLOURS, badge, esc, legend, outcome_badge, page, stage_badge, stage_colour,
     step_links, table, tokens,
 )
+from tracegraph.schema.nodes import BLAMEABLE
 
 ROLE_COLOURS = {"onset": "#b71c1c", "chain": "#e65100", "incorrect": "#ad1457", "unuseful": "#78909c"}
 
@@ -34,7 +35,35 @@ def _header(data: ReportData, index_href: str | None) -> str:
                      for label, text in (("task", r.task_text), ("final message", r.final_message),
                                          ("verifier output", r.verifier_output)) if text)
     meta = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows if v is not None)
-    return f'{back}<h1>{esc(r.task_id or r.name)}</h1><dl class="meta">{meta}</dl>{extras}'
+    return f'{back}<h1>{esc(r.task_id or r.name)}</h1>{_caveats(data)}<dl class="meta">{meta}</dl>{extras}'
+
+
+UNDIAGNOSABLE_OUTCOMES = {"infra_error": "the infrastructure failed", "unknown": "no verifier result says how it ended"}
+"""Outcomes that leave nothing to diagnose, with why."""
+
+
+def caveats(data: ReportData) -> list[str]:
+    """What a reader must know before trusting the page: how the run was read, and whether it can be diagnosed."""
+    r = data.run
+    out = []
+    if r.fidelity != "structured":
+        how = "a terminal recording" if r.fidelity == "terminal" else f"{r.fidelity} output"
+        out.append(f"Read at {r.fidelity} fidelity: the steps were reconstructed from {how}, not from logged tool "
+                   "calls, so step boundaries, commands and exit codes are inferred and the diagnosis is less certain.")
+    if r.triage is not None and r.triage not in BLAMEABLE:
+        out.append(f"Not diagnosable: {r.triage.value}" + (f" ({r.triage_reason})" if r.triage_reason else "")
+                   + "; the failure did not happen through the agent's actions.")
+    elif r.outcome.value in UNDIAGNOSABLE_OUTCOMES:
+        out.append(f"Not diagnosable: the outcome is {r.outcome.value}; {UNDIAGNOSABLE_OUTCOMES[r.outcome.value]}"
+                   + (f" ({r.outcome_reason})" if r.outcome_reason else "") + ".")
+    elif data.diagnosis is not None and data.diagnosis.onset_k is None and r.outcome.value != "solved":
+        out.append(f"No agent onset: the diagnosis found the failure was not the agent's ({data.diagnosis.reasoning})")
+    return out
+
+
+def _caveats(data: ReportData) -> str:
+    notes = caveats(data)
+    return f'<div class="note" id="caveats">{"".join(f"<p>{esc(n)}</p>" for n in notes)}</div>' if notes else ""
 
 
 def _chain(data: ReportData, d: DiagnosisView) -> str:
