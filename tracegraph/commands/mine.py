@@ -16,7 +16,7 @@ def register(cli: click.Group) -> None:
               help="Diagnosis whose onsets a pattern must touch to explain a failure.")
 @click.option("--outcome", "outcomes", multiple=True, default=["failed"], show_default=True,
               help="Outcomes mined as failures (repeatable); solved runs are the comparison.")
-@click.option("--verdict", "verdicts", multiple=True, default=["agent_failed"], show_default=True,
+@click.option("--verdict", "verdicts", multiple=True, default=["agent_failed", "agent_timed_out"], show_default=True,
               help="Triage verdicts of the failures mined (repeatable); runs without one count as agent_failed.")
 @click.option("--model", default=None, help="Only runs whose model contains this (case-insensitive).")
 @click.option("--agent", default=None, help="Only runs whose agent contains this (case-insensitive).")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tracegraph.mine.features import RUN_KINDS, MinedRun
 from tracegraph.mine.stats import benjamini_hochberg, fisher_greater
+from tracegraph.schema.nodes import BLAMEABLE
 
 SET_RUN_KINDS = ("model", "agent", "task")
 """Run features sets may hold; the framework is the stratum runs are compared within (see `comparable`)."""
@@ -37,8 +38,9 @@ class MineConfig(BaseModel):
     """Diagnosis method whose onsets say which steps a pattern must touch to explain a failure."""
     outcomes: list[str] = ["failed"]
     """Run outcomes mined as failures (solved runs are always the comparison)."""
-    verdicts: list[str] = ["agent_failed"]
-    """Triage verdicts of the failures mined (runs without a verdict count as agent_failed)."""
+    verdicts: list[str] = sorted(BLAMEABLE)
+    """Triage verdicts of the failures mined: those under which the agent is blamed (runs without a verdict count
+    as agent_failed)."""
     model: str | None = None
     """Only runs whose model contains this (case-insensitive)."""
     agent: str | None = None
