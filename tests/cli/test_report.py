@@ -105,8 +105,8 @@ def test_unwritable_output_is_one_line_error(tg, tmp_path):
 
 
 def test_tokens_are_shown_only_when_the_run_reports_them(tg, tmp_path):
-    tg("ingest", DNA, HARBOR / "feal-linear-cryptanalysis__zkWNvqg")
-    for name, has_tokens in (("dna-assembly", True), ("feal-linear", False)):
+    tg("ingest", DNA, MAZE_FAILED)  # a terminal recording reports no tokens
+    for name, has_tokens in (("dna-assembly", True), ("blind-maze-explorer-5x5.1-of-1.open", False)):
         out = tmp_path / f"{name}.html"
         tg("report", name, "-o", out)
         text = out.read_text()
@@ -114,7 +114,7 @@ def test_tokens_are_shown_only_when_the_run_reports_them(tg, tmp_path):
         assert "- prompt" not in text and "None" not in text.split("<dt>tokens</dt>")[-1][:60]
     store = open_store(tg.store)
     try:
-        assert report_data(store, resolve_run(store, "feal-linear")).run.prompt_tokens is None
+        assert report_data(store, resolve_run(store, "blind-maze-explorer-5x5.1-of-1.open")).run.prompt_tokens is None
         assert report_data(store, resolve_run(store, "dna-assembly")).run.prompt_tokens > 0
     finally:
         store.close()

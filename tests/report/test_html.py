@@ -149,7 +149,9 @@ def test_a_terminal_run_and_an_undiagnosable_run_say_so_at_the_top(store):
     terminal = report_data(store, run_id(ids, "blind-maze-explorer-5x5.1-of-1.open"))
     assert terminal.run.fidelity == "terminal"
     notes = caveats(terminal)
-    assert len(notes) == 1 and notes[0].startswith("Read at terminal fidelity")
+    assert notes[0].startswith("Read at terminal fidelity: the steps were reconstructed from a terminal recording")
+    assert [n.split(":")[0] for n in notes[1:]] == (["Not diagnosable"] if terminal.run.triage.value not in (
+        "agent_failed", "agent_timed_out") else [])
     html = render_run(terminal)
     assert html.index('id="caveats"') < html.index('class="meta"')  # above everything else about the run
     infra = report_data(store, run_id(ids, "regex-log"))
