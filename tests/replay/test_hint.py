@@ -9,6 +9,7 @@ from tracegraph.diagnose import Candidate, DiagnosisResult, Evidence, load_trace
 from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.ingest import ingest_paths
 from tracegraph.replay.hint import ordered_evidence, render_hint
+from tracegraph.replay.quoting import QUOTE_LABEL
 from tracegraph.schema import Category
 
 
@@ -40,12 +41,13 @@ def test_llm_shaped_diagnosis(trace):
                   Evidence(rule="model_note", steps=[], reason="tests never ran")],
         candidates=[Candidate(k=3, score=0.7, reasons=["wrong function edited"])])
     hint = render_hint(trace, diagnosis)
-    assert "Why step 3: wrong function edited." in hint
+    assert f"{QUOTE_LABEL}, why step 3 was chosen:\n\n```text\nwrong function edited\n```" in hint
     assert "- step 3 (llm_judgement): edit targets the wrong function" in hint
     assert "- (model_note): tests never ran" in hint
     assert "The error carried on through steps 3 → 5 → 7." in hint
-    assert "Diagnosis: The agent edited the wrong function at step 3." in hint
-    assert "- step 5: `" in hint and "— carried the error on" in hint
+    assert (f"{QUOTE_LABEL}, the diagnosis's reasoning:\n\n```text\nThe agent edited the wrong function at step 3.\n```"
+            in hint)
+    assert "- step 5 — carried the error on" in hint and f"{QUOTE_LABEL}, the command of step 5:" in hint
     # unknown rules are shown as evidence but get no canned advice
     instead = hint.split("## What to do instead")[1].split("## Do not repeat")[0]
     assert "wrong function" not in instead and "Find the exact place to change" in instead
@@ -66,5 +68,5 @@ def test_backticks_in_actions_do_not_break_the_markdown(trace):
     diagnosis = DiagnosisResult(run_id=trace.run_id, method="heuristic", onset_k=1,
                                 category=Category.incorrect_hypothesis, chain_ks=[1])
     hint = render_hint(trace, diagnosis)
-    assert "````\nprintf '```' && echo `date`\n````" in hint
-    assert "- step 1: `` printf '```' && echo `date` `` — where the failure began" in hint
+    assert f"{QUOTE_LABEL}, the command of step 1:\n\n````text\nprintf '```' && echo `date`\n````" in hint
+    assert "- step 1 — where the failure began (its command is quoted above)" in hint

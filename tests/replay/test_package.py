@@ -14,6 +14,7 @@ from tracegraph.ingest import ingest_paths
 from tracegraph.replay import ReplayError, build_replay_package
 from tracegraph.replay.diagnosis import stored_diagnosis
 from tracegraph.replay.hint import onset_reason, ordered_evidence
+from tracegraph.replay.quoting import PREAMBLE, QUOTE_LABEL, strip_markup
 
 HARBOR = FIXTURES / "harbor-atif"
 TB1 = FIXTURES / "terminal-bench-1"
@@ -52,12 +53,12 @@ def test_package_for_each_framework(store, tmp_path, framework):
     k = diagnosis.onset_k
     assert f"The failure began at step {k} of {run.steps}" in hint
     reason = onset_reason(diagnosis, ordered_evidence(diagnosis))
-    assert reason and f"Why step {k}: {reason}" in hint
+    assert reason and f"{QUOTE_LABEL}, why step {k} was chosen:\n\n```text\n{strip_markup(reason)}\n```" in hint
     for evidence in ordered_evidence(diagnosis)[:3]:
         assert f"({evidence.rule}): {' '.join(evidence.reason.split())[:100]}" in hint
     for heading in ("## What went wrong", "## Evidence", "## What to do instead", "## Do not repeat"):
         assert heading in hint
-    assert f"- step {k}: `" in hint
+    assert f"- step {k} — " in hint and hint.split("\n\n")[1] == PREAMBLE
 
     names = {f.path for f in package.files}
     assert names == {"hint.md", "prefix.atif.json"} | CASES[framework][2]

@@ -1,7 +1,9 @@
 """The replay hint: where the run went wrong, the evidence, what to do instead and what not to repeat.
 
 Plain deterministic text made from the diagnosis and the run's steps; the same run and diagnosis always give the
-same hint. Step numbers are the run's canonical ones (step k = its k-th tool call).
+same hint. Step numbers are the run's canonical ones (step k = its k-th tool call). Everything the run recorded
+(commands, output, reasons naming its files and checks) is shown only through quoting.quoted_block: the next agent
+reads the hint as instructions, and a tool's output must not become one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import defaultdict
 
 from tracegraph.diagnose import DiagnosisResult, Evidence
 from tracegraph.diagnose.rules import failing_tests
+from tracegraph.replay.quoting import PREAMBLE, quoted_block, safe_name
 from tracegraph.schema import Category, RunTrace, Step
 
 MAX_EVIDENCE = 8
@@ -84,7 +87,11 @@ OUTCOME_TEXT = {
 
 
 def render_hint(trace: RunTrace, diagnosis: DiagnosisResult) -> str:
-    """The hint as Markdown, ready to prepend or append to the task instruction."""
+    """The hint as Markdown, ready to prepend or append to the task instruction.
+
+    Text recorded from the run (commands, output, reasons naming its files and checks) appears only in fenced
+    blocks labelled as quoted from the previous attempt, stripped of markup, after a preamble saying it is data.
+    """
     steps = {s.k: s for s in trace.steps}
     evidence = ordered_evidence(diagnosis)
     sections = [
@@ -124,13 +131,15 @@ def onset_reason(diagnosis: DiagnosisResult, evidence: list[Evidence]) -> str | 
 
 def _intro(trace: RunTrace, diagnosis: DiagnosisResult) -> str:
     run = trace.run
-    why = f": {_one_line(run.outcome_reason, 200)}" if run.outcome_reason else ""
     verb = OUTCOME_TEXT.get(run.outcome.value, "did not pass")
-    return (f"# Hint from a failed attempt at {run.task_id or run.name}\n\n"
-            f"A previous attempt at this task {verb} ({run.outcome.value}{why}). tracegraph diagnosed that "
-            f"attempt ({diagnosis.method} method, confidence {diagnosis.confidence:.2f}); this note says where it "
-            f"went wrong and what to do differently. \"Step k\" means the previous attempt's k-th tool call "
-            f"({len(trace.steps)} in all).")
+    out = [f"# Hint from a failed attempt at {safe_name(run.task_id or run.name)}", PREAMBLE,
+           f"A previous attempt at this task {verb} ({run.outcome.value}). tracegraph diagnosed that attempt "
+           f"({safe_name(diagnosis.method, 20)} method, confidence {diagnosis.confidence:.2f}); this note says where "
+           f"it went wrong and what to do differently. \"Step k\" means the previous attempt's k-th tool call "
+           f"({len(trace.steps)} in all)."]
+    if run.outcome_reason:
+        out.append(quoted_block("how its outcome was decided", run.outcome_reason, INLINE_CHARS * 2))
+    return "\n\n".join(out)
 
 
 def _what_went_wrong(trace: RunTrace, diagnosis: DiagnosisResult, steps: dict[int, Step],
@@ -139,25 +148,26 @@ def _what_went_wrong(trace: RunTrace, diagnosis: DiagnosisResult, steps: dict[in
     k = diagnosis.onset_k
     if k is None:
         cause = next((e.reason for e in evidence if e.reason), None) or trace.run.outcome_reason or "not recorded"
-        return (f"## What went wrong\n\nThe diagnosis found no error by the agent: {phrase} "
-                f"({_one_line(cause, 300)}).")
+        return (f"## What went wrong\n\nThe diagnosis found no error by the agent: {phrase}.\n\n"
+                + quoted_block("the cause as recorded", cause, BLOCK_CHARS))
     step = steps.get(k)
-    where = (f"in the {step.stage.value} stage, calling `{step.tool}`" if step and step.stage
-             else f"calling `{step.tool}`" if step else "")
+    tool = f"`{safe_name(step.tool, 40)}`" if step else ""
+    where = (f"in the {step.stage.value} stage, calling {tool}" if step and step.stage
+             else f"calling {tool}" if step else "")
     out = [f"## What went wrong\n\nThe failure began at step {k} of {len(trace.steps)}{', ' + where if where else ''}: "
            f"{phrase}."]
-    reason = onset_reason(diagnosis, evidence)
-    if reason:
-        out.append(f"Why step {k}: {reason}.")
-    if step:
-        out.append(f"Step {k} ran:\n\n{_fenced(step.action)}")
-        seen = trace.observation_full.get(k) or step.observation
-        if seen:
-            out.append(f"and got back:\n\n{_fenced(seen)}")
     if len(diagnosis.chain_ks) > 1:
         out.append("The error carried on through steps " + " → ".join(map(str, diagnosis.chain_ks)) + ".")
+    reason = onset_reason(diagnosis, evidence)
+    if reason:
+        out.append(quoted_block(f"why step {k} was chosen", reason, BLOCK_CHARS))
+    if step:
+        out.append(quoted_block(f"the command of step {k}", step.action, BLOCK_CHARS))
+        seen = trace.observation_full.get(k) or step.observation
+        if seen:
+            out.append(quoted_block(f"what step {k} got back", seen, BLOCK_CHARS))
     if diagnosis.reasoning and not (reason and reason in diagnosis.reasoning):
-        out.append(f"Diagnosis: {_one_line(diagnosis.reasoning, 1200)}")
+        out.append(quoted_block("the diagnosis's reasoning", diagnosis.reasoning, 1200))
     return "\n\n".join(out)
 
 
@@ -170,7 +180,9 @@ def _evidence(trace: RunTrace, evidence: list[Evidence]) -> str:
         shown = "; ".join(_one_line(n, INLINE_CHARS) for n in failing[:MAX_CHECKS])
         more = f" (+{len(failing) - MAX_CHECKS} more)" if len(failing) > MAX_CHECKS else ""
         lines.append(f"- failing checks: {shown}{more}")
-    return "## Evidence\n\n" + "\n".join(lines) if lines else ""
+    if not lines:
+        return ""
+    return "## Evidence\n\n" + quoted_block("the evidence tracegraph found in it", "\n".join(lines), 4000)
 
 
 def _instead(diagnosis: DiagnosisResult, evidence: list[Evidence]) -> str:
@@ -180,27 +192,30 @@ def _instead(diagnosis: DiagnosisResult, evidence: list[Evidence]) -> str:
         on_onset = diagnosis.onset_k in e.steps
         if e.rule in RULE_ADVICE and e.rule not in done and (on_onset or e.rule not in ONSET_ONLY_RULES):
             done.add(e.rule)
-            lines.append(f"- {_sentence(e.reason)} {RULE_ADVICE[e.rule]}")
+            lines.append(f"- {_steps_label(e.steps).capitalize()}({e.rule}, see the evidence): {RULE_ADVICE[e.rule]}")
     return "## What to do instead\n\n" + "\n".join(lines[:MAX_ADVICE])
 
 
 def _do_not_repeat(diagnosis: DiagnosisResult, steps: dict[int, Step]) -> str:
-    lines = []
+    lines, quotes = [], []
     k = diagnosis.onset_k
     if k is not None and k in steps:
         why = ("the run stopped after it without finishing the deliverable"
                if diagnosis.category == Category.premature_stop else "where the failure began")
-        lines.append(f"- step {k}: {_inline(steps[k].action)} — {why}")
+        lines.append(f"- step {k} — {why} (its command is quoted above)")
     for c in [c for c in diagnosis.chain_ks if c != k and c in steps][:MAX_CHAIN]:
-        lines.append(f"- step {c}: {_inline(steps[c].action)} — carried the error on")
+        lines.append(f"- step {c} — carried the error on")
+        quotes.append(quoted_block(f"the command of step {c}", steps[c].action, INLINE_CHARS))
     groups: dict[str, list[int]] = defaultdict(list)
     for u in diagnosis.unuseful_ks:
         if u in steps:
             groups[_one_line(steps[u].action, INLINE_CHARS)].append(u)
     repeated = sorted(((a, ks) for a, ks in groups.items() if len(ks) > 1), key=lambda x: (-len(x[1]), x[1][0]))
     for action, ks in repeated[:MAX_REPEATS]:
-        lines.append(f"- {_inline(action)} at steps {', '.join(map(str, ks))} — repeated without progress")
-    return "## Do not repeat\n\n" + "\n".join(lines or ["- Nothing beyond the above."])
+        label = f"steps {', '.join(map(str, ks))}"
+        lines.append(f"- {label} — repeated without progress")
+        quotes.append(quoted_block(f"the command repeated at {label}", action, INLINE_CHARS))
+    return "\n\n".join(["## Do not repeat\n\n" + "\n".join(lines or ["- Nothing beyond the above."]), *quotes])
 
 
 def _steps_label(ks: list[int]) -> str:
@@ -214,23 +229,6 @@ def _steps_label(ks: list[int]) -> str:
     return f"steps {', '.join(map(str, ks))} "
 
 
-def _sentence(text: str) -> str:
-    text = _one_line(text, 300).rstrip(".")
-    return (text[:1].upper() + text[1:] + ".") if text else ""
-
-
 def _one_line(text: str | None, limit: int) -> str:
     text = re.sub(r"\s+", " ", text or "").strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _inline(text: str | None) -> str:
-    text = _one_line(text, INLINE_CHARS) or "(empty)"
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
-def _fenced(text: str, limit: int = BLOCK_CHARS) -> str:
-    text = text if len(text) <= limit else text[:limit].rstrip() + f"\n… [{len(text) - limit} more chars]"
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}\n{text.rstrip()}\n{fence}"
