@@ -281,3 +281,15 @@ def test_no_redact_keeps_secrets_and_the_summary_says_so(tmp_path):
             assert (LEAKED in stored_text(store)) is present
         finally:
             store.close()
+
+
+def test_a_secret_in_a_run_name_is_masked_in_every_key_made_from_it():
+    token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    builder = TraceBuilder(framework="test", source=f"/runs/{token}", name=f"run-{token}", content_hash="0" * 40)
+    builder.add_step("Bash", {"command": "ls"}, observation="x")
+    builder.add_test("test_a", "failed", "boom")
+    trace = builder.build()
+    redact_trace(trace)
+    assert trace.run.id == trace.run.run_id == f"run-{M}@0000000000" and trace.run.source == f"/runs/{M}"
+    assert [s.id for s in trace.steps] == [f"run-{M}@0000000000#1"] and trace.tests[0].id.startswith(trace.run.id)
+    assert token not in str(trace.nodes()) and all(e.src.startswith(trace.run.id) for e in trace.edges())

@@ -612,6 +612,7 @@ def redact_trace(trace: RunTrace) -> int:
             recut.add((id(obs), "content"))
 
     old_run_id = trace.run.id
+    old_names = [(node, node.name) for node in [*trace.tests, *([trace.task] if trace.task else [])]]
     for node in [trace.run, *([trace.task] if trace.task else []), *trace.steps, *trace.tool_calls,
                  *trace.observations, *trace.deltas, *trace.tests]:
         k = getattr(node, "k", None)
@@ -637,9 +638,8 @@ def redact_trace(trace: RunTrace) -> int:
             node.id = new_run_id + node.id[len(old_run_id):] if node.id.startswith(old_run_id) else node.id
             if getattr(node, "run_id", None) == old_run_id:
                 node.run_id = new_run_id  # type: ignore[attr-defined]
-    for test in trace.tests:
-        test.id = f"{trace.run.id}/test/{test.name}"
-    if trace.task:
-        trace.task.id = trace.task.name
+    for node, old_name in old_names:
+        if node.name != old_name and node.id.endswith(old_name):
+            node.id = node.id[:len(node.id) - len(old_name)] + node.name  # ids are left as the parser made them
     trace.test_files = {clean(name)[0]: [clean(p)[0] for p in paths] for name, paths in trace.test_files.items()}
     return total
