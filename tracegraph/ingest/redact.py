@@ -55,7 +55,6 @@ _WORD_VALUE = re.compile(r"[A-Za-z_]+[,;)]?")
 """A value without digits: under a weak name (`..._TOKEN_CLASSIFICATION = AutoModelForTokenClassification,`), a
 name; a token has digits."""
 _YAML_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?\w*")
-_NAME_CHARS = re.compile(r"[\w.-]*")
 _WEAK_NAMES = ("TOKEN", "CREDENTIALS")
 _SECRET_KEY = (r"(?:password|passwd|passphrase|secret|client_?secret|api_?key|access_?token|auth_?token"
                r"|refresh_?token|session_?token|secret_?access_?key|private_?key)")
