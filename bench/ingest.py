@@ -2,13 +2,19 @@
 
 Prints steps/s and nodes/s end to end (discover → parse → redact → tree → quality gate → write), then where one
 copy's time goes: CPU µs per step for each stage in turn, and for each parser.
-Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures]
+
+With --neo4j the same corpus also goes into a Neo4j server (the bundled one that scripts/neo4j.sh starts, or the URI
+given, which is wiped first; credentials from NEO4J_USER / NEO4J_PASSWORD), and the write path alone (one copy's
+write plan: batched UNWIND with parameters) is timed on both engines: nodes/s next to each other.
+Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures] [--neo4j [bolt://host:port]]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -32,7 +38,49 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-steps", type=int, default=100_000)
     parser.add_argument("--fixtures", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
+    parser.add_argument("--neo4j", nargs="?", const="bundled", metavar="URI",
+                        help="also bench a Neo4j server: the bundled one (no URI) or this one (wiped first)")
     args = parser.parse_args()
+    server = None
+    targets = {"embedded FalkorDB": None}
+    if args.neo4j == "bundled":
+        server = start_bundled_neo4j()
+        targets["Neo4j " + server.uri] = server.uri
+    elif args.neo4j:
+        targets["Neo4j " + args.neo4j] = args.neo4j
+    try:
+        for name, uri in targets.items():
+            print(f"== {name}")
+            end_to_end(args.fixtures, args.min_steps, uri)
+        write_path(args.fixtures, targets)
+    finally:
+        if server:
+            server.stop()
+    stage_costs(args.fixtures)
+
+
+def start_bundled_neo4j():
+    """The server the tests use (scripts/neo4j.sh), full JIT; NEO4J_* set for open_store."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.neo4j_server import Neo4jServer
+
+    server = Neo4jServer(Path(tempfile.mkdtemp(prefix="tg-bench-neo4j-")))
+    os.environ.update(NEO4J_USER=server.user, NEO4J_PASSWORD=server.password)
+    return server
+
+
+def fresh_store(folder: Path, uri: str | None):
+    """An empty store: embedded in `folder`, or the Neo4j server at `uri` wiped."""
+    if uri is None:
+        return open_store(str(folder / "store"))
+    store = open_store(uri)
+    store.reset()
+    store.init_schema()
+    return store
+
+
+def end_to_end(fixtures: Path, min_steps: int, uri: str | None) -> None:
+    args = argparse.Namespace(fixtures=fixtures, min_steps=min_steps)
     units = discover([args.fixtures]).units
     steps_per_copy = sum(len(t.steps) for u in units for t in u.parser.parse(u.path))
     copies = max(1, -(-args.min_steps // max(1, steps_per_copy)))
@@ -48,7 +96,7 @@ def main() -> None:
                 if path.is_file() and not path.is_symlink() and path.suffix in WHITESPACE_TOLERANT:
                     with open(path, "a") as fh:
                         fh.write("\n" + " " * (i + 1))
-        store = open_store(str(work / "store"))
+        store = fresh_store(work, uri)
         started = time.perf_counter()
         report = ingest_paths([work / "runs"], store)
         elapsed = time.perf_counter() - started
@@ -64,7 +112,28 @@ def main() -> None:
     print(f"steps/s          {report.steps / elapsed:,.0f}   (target ≥ 5,000)")
     print(f"nodes/s          {nodes / elapsed:,.0f}")
     print(f"relationships/s  {edges / elapsed:,.0f}")
-    stage_costs(args.fixtures)
+
+
+def write_path(fixtures: Path, targets: dict[str, str | None]) -> None:
+    """One copy's write plan (parsed and built beforehand) executed into an empty store of each engine."""
+    traces = [t for t, _ in parse_units(discover([fixtures]).units, Limits(), [])]
+    for trace in traces:
+        redact_trace(trace)
+        build_tree(trace)
+    plan = write_runs_plan(traces)
+    nodes = sum(len(t.nodes()) for t in traces)
+    print(f"\nwrite path: one copy's plan, {nodes} nodes in {len(plan)} statements")
+    for name, uri in targets.items():
+        folder = Path(tempfile.mkdtemp(prefix="tg-bench-"))
+        try:
+            store = fresh_store(folder, uri)
+            started = time.perf_counter()
+            store.execute(plan)
+            elapsed = time.perf_counter() - started
+            store.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        print(f"  {name:40s} {nodes / elapsed:10,.0f} nodes/s   ({elapsed:.2f} s)")
 
 
 def stage_costs(fixtures: Path) -> None:

@@ -9,6 +9,7 @@ from tests.support import FIXTURES, gold_records
 from tracegraph.diagnose import DiagnosisResult, diagnose_run, failed_run_ids, write_diagnosis
 from tracegraph.diagnose.evaluate import gold_stage_of
 from tracegraph.ingest import ingest_paths
+from tracegraph.mine import mine_patterns
 
 TB1 = FIXTURES / "terminal-bench-1"
 QUERY_FIXTURES = [
@@ -41,13 +42,15 @@ def write_gold_diagnoses(store) -> None:
 
 @pytest.fixture(scope="package", params=ENGINES)
 def graph(request, tmp_path_factory):
-    """QUERY_FIXTURES ingested into a fresh store per engine, every failed run diagnosed (heuristic) plus gold."""
-    store = _open(request.param, tmp_path_factory.mktemp("graph"))
+    """QUERY_FIXTURES ingested into a fresh store per engine, every failed run diagnosed (heuristic) plus gold,
+    patterns mined: every label and relationship type of the schema is in it."""
+    store = _open(request.param, tmp_path_factory.mktemp("graph"), request)
     report = ingest_paths(QUERY_FIXTURES, store)
     assert not report.errors, report.errors
     for run_id in failed_run_ids(store):
         diagnose_run(store, run_id)
     write_gold_diagnoses(store)
+    mine_patterns(store)
     yield store
     store.close()
 

@@ -78,3 +78,18 @@ def test_search_phrases_run_on_the_graph(graph):
         params = {p["name"][1:]: sample[p["name"]] for p in t["params"]}
         counts[t["name"]] = len(graph.query(t["cypher"], params))
     assert counts["Failure chain of run"] > 0 and counts["Runs failing test"] == 1
+
+
+def test_every_label_and_type_the_files_name_is_in_an_ingested_graph(graph):
+    """The Browser and Bloom style what a real ingest makes, on each engine (the Neo4j server included)."""
+    blocks = grass_blocks(build.GRASS.read_text())
+    data = json.loads(build.PERSPECTIVE.read_text())
+    labels = {s.split(".", 1)[1] for s in blocks if s.startswith("node.")}
+    labels |= {label for c in data["categories"] for label in c["labels"]}
+    types = {s.split(".", 1)[1] for s in blocks if s.startswith("relationship.")}
+    types |= {r["name"] for r in data["relationshipTypes"]}
+    # Names come from the files, so each is checked against the schema before it goes into a query's text.
+    assert labels <= set(LABELS) and types <= {r.value for r in REL_SPECS}
+    empty = [label for label in sorted(labels) if graph.query(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"] == 0]
+    empty += [t for t in sorted(types) if graph.query(f"MATCH ()-[e:{t}]->() RETURN count(e) AS c")[0]["c"] == 0]
+    assert empty == []

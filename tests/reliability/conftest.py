@@ -18,10 +18,10 @@ WHO_AND_WHEN = FIXTURES / "who-and-when"
 """Small files, 15 runs and 299 steps a copy: many copies make a large ingest cheaply."""
 
 
-def tracegraph(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the tracegraph CLI in a fresh process; stdout and stderr captured as text."""
+def tracegraph(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the tracegraph CLI in a fresh process (`env` added to this one's); stdout and stderr captured as text."""
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+                          env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"} | (env or {}))
 
 
 def start_tracegraph(*args: str, new_session: bool = False, stdout=subprocess.DEVNULL) -> subprocess.Popen:

@@ -36,12 +36,18 @@ class Neo4jStore:
 
         self.location = uri
         self.database = os.environ.get("NEO4J_DATABASE") or None
-        auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "tracegraph"))
+        user = os.environ.get("NEO4J_USER", "neo4j")
+        auth = (user, os.environ.get("NEO4J_PASSWORD", "tracegraph"))
         try:
+            # Notifications off: "label does not exist" hints about an empty graph only cost traffic and log lines.
             self._driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10,
-                                                      max_transaction_retry_time=15)
+                                                      max_transaction_retry_time=15,
+                                                      notifications_min_severity="OFF")
             self._driver.verify_connectivity()
-        except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
+        except AuthError:
+            self._driver.close()
+            raise StoreError(f"Neo4j at {uri} refused user {user!r}: wrong NEO4J_USER or NEO4J_PASSWORD") from None
+        except (ServiceUnavailable, OSError, ValueError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
 
     def _session(self, write: bool):
@@ -51,6 +57,8 @@ class Neo4jStore:
         return self._driver.session(database=self.database, default_access_mode=mode)
 
     def init_schema(self) -> None:
+        from neo4j.exceptions import ClientError
+
         from tracegraph.schema import SCHEMA_VERSION
         from tracegraph.schema.ddl import neo4j_statements
 
@@ -58,9 +66,17 @@ class Neo4jStore:
             return
         try:
             with self._session(write=True) as session:
-                for stmt in neo4j_statements():  # schema commands cannot share a transaction with data writes
-                    session.run(stmt).consume()
-                session.run("MERGE (s:SchemaInfo {id: 'schema'}) SET s.version = $v", v=SCHEMA_VERSION).consume()
+                # One managed transaction each (schema commands cannot share one with data writes); managed, so
+                # the deadlock two processes setting up the same empty server can hit is retried, not fatal.
+                for stmt in neo4j_statements():
+                    try:
+                        session.execute_write(lambda tx, stmt=stmt: tx.run(stmt).consume())
+                    except ClientError as exc:
+                        # IF NOT EXISTS checks before it creates: the other process made the same rule meanwhile.
+                        if not exc.code or "AlreadyExists" not in exc.code:
+                            raise
+                session.execute_write(lambda tx: tx.run("MERGE (s:SchemaInfo {id: 'schema'}) SET s.version = $v",
+                                                        v=SCHEMA_VERSION).consume())
         except Exception as exc:
             raise StoreError(f"schema set-up on {self.location} failed: {_one_line(exc)}") from None
 
@@ -120,6 +136,9 @@ class Neo4jStore:
 
 
 def _plain(value: Any) -> Any:
+    if type(value) is float:
+        # FalkorDB returns doubles with 15 significant digits; the same here, so both engines give equal answers.
+        return float(f"{value:.15g}")
     if hasattr(value, "items") and hasattr(value, "element_id"):
         return dict(value.items())
     if isinstance(value, list):
