@@ -17,7 +17,12 @@ fetch() {
     if [ ! -s "$classpath" ] || [ "$here/pom.xml" -nt "$classpath" ] \
         || ! tr ':' '\n' < "$classpath" | while read -r jar; do [ -f "$jar" ] || exit 1; done; then
         command -v mvn >/dev/null 2>&1 || { echo "neo4j.sh: mvn (Maven) is not installed" >&2; exit 3; }
-        (cd "$here" && mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$classpath.new" >&2)
+        # Maven's output is shown only when it fails (-q still prints colour resets).
+        if ! out="$(cd "$here" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$classpath.new" 2>&1)"; then
+            echo "$out" >&2
+            echo "neo4j.sh: Maven could not resolve the Neo4j jars (scripts/neo4j/pom.xml)" >&2
+            exit 1
+        fi
         mv "$classpath.new" "$classpath"
     fi
     if [ ! -f "$target/classes/TracegraphNeo4j.class" ] \

@@ -5,6 +5,7 @@ MATCH (r:Run)-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})
 WHERE d.onset_k IS NOT NULL AND r.step_count > 0
   AND ($include_unblamed OR coalesce(r.triage, 'agent_failed') IN ['agent_failed', 'agent_timed_out'])
 WITH toInteger(floor(toFloat(d.onset_k - 1) * $buckets / r.step_count)) AS bucket, r.name AS run
+ORDER BY run
 WITH bucket, count(run) AS runs, collect(run) AS run_names
 RETURN bucket, toFloat(bucket) / $buckets AS from_fraction, toFloat(bucket + 1) / $buckets AS to_fraction, runs,
        run_names

@@ -5,6 +5,7 @@ MATCH (r:Run)-[:OF_TASK]->(t:Task)
 WHERE r.outcome IN ['solved', 'failed']
   AND ($include_unblamed OR coalesce(r.triage, 'agent_failed') IN ['agent_failed', 'agent_timed_out'])
 WITH t, r, r.framework + ' / ' + coalesce(r.model, r.agent, 'unknown model') AS agent
+ORDER BY agent
 WITH t, collect(DISTINCT CASE WHEN r.outcome = 'solved' THEN agent END) AS solved_by,
      collect(DISTINCT CASE WHEN r.outcome = 'failed' THEN agent END) AS failed_by
 WITH t, solved_by, [a IN failed_by WHERE NOT (a IN solved_by)] AS failed_only
