@@ -16,7 +16,7 @@ from tracegraph.store.info import db_status, list_runs
 
 CORPORA = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 EXAMPLE_PARAMS = {"method": "heuristic", "min_length": 3, "min_runs": 2, "min_calls": 5, "min_steps": 10,
-                  "buckets": 10, "include_unblamed": True}
+                  "buckets": 10, "include_unblamed": True, "pattern": "noop"}
 
 
 def _ingested(store, corpus: str) -> dict:
