@@ -104,7 +104,8 @@ def test_a_broken_parser_is_repaired_on_the_second_reply(embedded):
 @pytest.mark.parametrize("attacks, contained", [
     (["malicious_socket", "malicious_fork", "malicious_loop"],
      ["PermissionError: [Errno 1] Operation not permitted", "PermissionError: [Errno 1] Operation not permitted",
-      "the parser ran longer than 3 s and was killed"]),
+      # an endless loop is stopped by the CPU limit or the wall clock, whichever the machine's load hits first
+      ("the parser ran longer than 3 s and was killed", "used more than 2 s of CPU (signal SIGXCPU)")]),
     (["malicious_ssh", "malicious_write", "malicious_memory"],
      ["FileNotFoundError: no key visible", "Read-only file system", "MemoryError"]),
 ])
@@ -117,9 +118,12 @@ def test_a_malicious_parser_is_contained_and_nothing_is_loaded(attacks, containe
                 as refused:
             learn_format([sample], config(server, sandbox=QUICK))
     # The first two problems went back to the model as repair requests; the third ends the learning.
+    def said(problem: str | tuple[str, ...], text: str) -> bool:
+        return any(p in text for p in ((problem,) if isinstance(problem, str) else problem))
+
     for request, problem in zip(server.requests[1:], contained):
-        assert problem in request["messages"][-1]["content"]
-    assert contained[-1] in str(refused.value)
+        assert said(problem, request["messages"][-1]["content"])
+    assert said(contained[-1], str(refused.value))
     assert not isolated.exists() or not any(isolated.iterdir())
     assert not (tmp_path / "escaped").exists()
     report = ingest_paths([sample], embedded, format="learned", workers=0)

@@ -79,7 +79,7 @@ def _wait_for_unpacked(private_tmp, proc) -> None:
 
 
 def test_sigterm_mid_ingest_removes_the_unpacked_copy(tmp_path, private_tmp):
-    archive = _archive_of_runs(tmp_path, 20)
+    archive = _archive_of_runs(tmp_path, 80)  # enough that the ingest is still running when the signal comes
     store_dir = tmp_path / "store"
     proc = start_tracegraph("--store", str(store_dir), "ingest", str(archive))
     try:

@@ -25,7 +25,8 @@ def _problem(exc):
 def main(argv):
     mode, result_path, limits, inputs = argv[1], argv[2], json.loads(argv[3]), argv[4:]
     for name, value in limits.items():
-        resource.setrlimit(getattr(resource, name), (value, value))
+        # CPU: a hard limit above the soft one, so the parser gets SIGXCPU (reported as such), not a bare SIGKILL.
+        resource.setrlimit(getattr(resource, name), (value, value + 2 if name == "RLIMIT_CPU" else value))
     out = {"loaded": False, "files": []}
     try:
         spec = importlib.util.spec_from_file_location("learned_parser", "/sandbox/parser.py")
