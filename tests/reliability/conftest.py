@@ -133,3 +133,15 @@ def try_mount(args: list[str]) -> str | None:
 def error_lines(stderr: str) -> list[str]:
     """The lines a failed command printed on stderr, blank ones dropped."""
     return [line for line in stderr.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """A 2 MB tmpfs (root only), unmounted afterwards."""
+    mount_point = tmp_path / "mnt"
+    mount_point.mkdir()
+    why_not = try_mount(["-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)])
+    if why_not:
+        pytest.skip(why_not)
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)

@@ -6,7 +6,6 @@ Each gives one line on stderr and a non-zero exit, and a later run on a working 
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 import time
 
@@ -117,18 +116,6 @@ def test_store_folder_without_write_permission_is_clear_error(tmp_path):
         folder.chmod(0o700)
     assert done.returncode != 0
     assert error_lines(done.stderr) == [f"error: cannot use store folder {folder}: Permission denied"]
-
-
-@pytest.fixture
-def tmpfs(tmp_path):
-    """A 2 MB tmpfs (root only), unmounted afterwards."""
-    mount_point = tmp_path / "mnt"
-    mount_point.mkdir()
-    why_not = try_mount(["-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)])
-    if why_not:
-        pytest.skip(why_not)
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def test_store_on_read_only_filesystem_is_clear_error(tmpfs):

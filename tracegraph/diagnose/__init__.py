@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from tracegraph.diagnose.gate import after_timeout, blameable, unblamed_result
+from tracegraph.diagnose.gate import gated
 from tracegraph.diagnose.load import load_trace, read_run
 from tracegraph.diagnose.result import Candidate, DiagnosisResult, Evidence
 from tracegraph.diagnose.writeback import write_diagnosis
@@ -34,10 +34,7 @@ def diagnose_run(store: Store, run_id: str, method: str = "heuristic", *, write:
     Triage comes first: a run whose agent never ran, whose actions were not recorded or whose infrastructure
     failed gets no onset, whatever the method; only agent_failed and agent_timed_out runs reach the method."""
     run = read_run(store, run_id)
-    if blameable(run):
-        result = after_timeout(run, get_method(method)(store, run_id, **options))
-    else:
-        result = unblamed_result(run, method)
+    result = gated(run, method, lambda: get_method(method)(store, run_id, **options))
     if write:
         write_diagnosis(store, result)
     return result

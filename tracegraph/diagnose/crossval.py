@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.evaluate import BASELINES, GoldTrace, RunScore, aggregate, baseline_result, score_run
-from tracegraph.diagnose.gate import after_timeout, blameable, unblamed_result
+from tracegraph.diagnose.gate import gated
 from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.diagnose.result import DiagnosisResult
 from tracegraph.diagnose.rules import facts_of
@@ -108,9 +108,7 @@ class _Scorer:
 
 def gated_diagnosis(trace: RunTrace, config: HeuristicConfig, facts) -> DiagnosisResult:
     """The heuristic behind the same triage gate diagnose_run applies, on a trace in memory."""
-    if not blameable(trace.run):
-        return unblamed_result(trace.run, "heuristic")
-    return after_timeout(trace.run, diagnose_trace(trace, config, facts))
+    return gated(trace.run, "heuristic", lambda: diagnose_trace(trace, config, facts))
 
 
 def objective(scores: list[RunScore]) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tracegraph.diagnose.result import DiagnosisResult, Evidence
 from tracegraph.schema import BLAMEABLE, Category, Run, Triage
 
@@ -36,3 +38,10 @@ def after_timeout(run: Run, result: DiagnosisResult) -> DiagnosisResult:
     category = Category.unproductive_looping if result.category == Category.premature_stop else result.category
     return result.model_copy(update={
         "category": category, "notes": [*result.notes, f"the agent timed out: {run.triage_reason}"]})
+
+
+def gated(run: Run, method: str, diagnose: Callable[[], DiagnosisResult]) -> DiagnosisResult:
+    """`diagnose()` for a run triage lets be blamed (with the timeout adjustment), else the unblamed result."""
+    if not blameable(run):
+        return unblamed_result(run, method)
+    return after_timeout(run, diagnose())
