@@ -1,17 +1,28 @@
-"""Ingest throughput: the fixture runs of every format, repeated until ≥ 100k steps, into a fresh embedded store.
+"""Ingest throughput against the machine's floor, both measured in the same run.
 
-Prints steps/s and nodes/s end to end (discover → parse → redact → tree → quality gate → write), then where one
-copy's time goes: CPU µs per step for each stage in turn, and for each parser.
+The corpus is the fixture runs of every format, copied until ≥ --min-steps steps. Printed side by side, as CPU µs per
+step (all cores together; absolute figures move with the machine's load, the ratios much less):
+- floor, read + decode: every file the parsers open, read and decoded as cheaply as honest (orjson per JSON or
+  JSONL document and per asciinema event line, other text split into lines);
+- floor, write: the same graph (nodes and edges of every copy's runs) sent as pre-rendered `UNWIND ... CREATE`
+  batches into a fresh embedded store: the client's send plus the server's CPU;
+- tracegraph end to end (discover → parse → redact → tree → quality gate → write) per process: worker processes,
+  the main process (writer thread included), the FalkorDB server; then steps/s, and the rate in the first 5 s next
+  to the rest (a start-up stall shows as a low first figure);
+- the ratios tracegraph / floor.
+Then where one copy's time goes, stage by stage and per parser (in-process, one stage at a time).
 
 With --neo4j the same corpus also goes into a Neo4j server (the bundled one that scripts/neo4j.sh starts, or the URI
 given, which is wiped first; credentials from NEO4J_USER / NEO4J_PASSWORD), and the write path alone (one copy's
 write plan: batched UNWIND with parameters) is timed on both engines: nodes/s next to each other.
-Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures] [--neo4j [bolt://host:port]]
+Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures] [--workers N] [--neo4j [URI]]
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
+import io
 import os
 import shutil
 import sys
@@ -21,23 +32,28 @@ from collections import defaultdict
 from pathlib import Path
 
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.pipeline import ingest_paths
-from tracegraph.ingest.prepare import parse_units
+from tracegraph.ingest.pipeline import BATCH_STEPS, ingest_paths
+from tracegraph.ingest.prepare import parse_units, prepare_units
 from tracegraph.ingest.quality import check_batch
 from tracegraph.ingest.redact import redact_trace
+from tracegraph.schema import LABELS
 from tracegraph.store import open_store
 from tracegraph.store.info import db_status
-from tracegraph.store.plan import write_runs_plan
+from tracegraph.store.plan import BATCH_ROWS, Statement, edges_statements, nodes_statements, write_runs_plan
 from tracegraph.tree import build_tree
 
 
 WHITESPACE_TOLERANT = {".json", ".jsonl", ".traj", ".cast", ".log", ".txt"}
+FLOOR_MIN_CPU_S = 2.0
+"""The read + decode floor repeats one copy until it has cost this much CPU (one pass is a fraction of a second)."""
+START_WINDOW_S = 5.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--min-steps", type=int, default=100_000)
     parser.add_argument("--fixtures", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
+    parser.add_argument("--workers", type=int, default=None, help="ingest worker processes (default: one per core)")
     parser.add_argument("--neo4j", nargs="?", const="bundled", metavar="URI",
                         help="also bench a Neo4j server: the bundled one (no URI) or this one (wiped first)")
     args = parser.parse_args()
@@ -48,12 +64,28 @@ def main() -> None:
         targets["Neo4j " + server.uri] = server.uri
     elif args.neo4j:
         targets["Neo4j " + args.neo4j] = args.neo4j
+    work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
     try:
+        units = discover([args.fixtures]).units
+        traces = [t for t, _ in prepare_units(units, Limits(), [], workers=0)]
+        steps_per_copy = sum(len(t.steps) for t in traces)
+        copies = max(1, -(-args.min_steps // max(1, steps_per_copy)))
+        make_corpus(args.fixtures, work / "runs", copies)
+        print(f"corpus: {copies} copies of {len(traces)} fixture runs ({steps_per_copy} steps each), "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+        read_floor = floor_read_decode(units, steps_per_copy)
+        write_floor = floor_write(work, traces, copies)
+        measured = {}
         for name, uri in targets.items():
-            print(f"== {name}")
-            end_to_end(args.fixtures, args.min_steps, uri)
-        write_path(args.fixtures, targets)
+            measured[name] = end_to_end(work, uri, args.workers, traces)
+        print_ratios(read_floor, write_floor, measured["embedded FalkorDB"])
+        for name, figures in measured.items():
+            if name != "embedded FalkorDB":
+                print(f"\n== {name}: {figures['steps_per_s']:,.0f} steps/s end to end")
+        if len(targets) > 1:
+            write_path(args.fixtures, targets)
     finally:
+        shutil.rmtree(work, ignore_errors=True)
         if server:
             server.stop()
     stage_costs(args.fixtures)
@@ -79,39 +111,211 @@ def fresh_store(folder: Path, uri: str | None):
     return store
 
 
-def end_to_end(fixtures: Path, min_steps: int, uri: str | None) -> None:
-    args = argparse.Namespace(fixtures=fixtures, min_steps=min_steps)
-    units = discover([args.fixtures]).units
-    steps_per_copy = sum(len(t.steps) for u in units for t in u.parser.parse(u.path))
-    copies = max(1, -(-args.min_steps // max(1, steps_per_copy)))
-    work = Path(tempfile.mkdtemp(prefix="tg-bench-"))
+def make_corpus(fixtures: Path, runs: Path, copies: int) -> None:
+    # Each copy's files get trailing whitespace (i + 1 blanks), so every run gets its own content hash and run
+    # id (identical copies would be loaded once). OpenHands output.jsonl hashes each line, so its runs are the
+    # same in every copy: parsed every time, loaded once, and counted once in steps/s.
+    for i in range(copies):
+        dst = runs / f"copy{i:04d}"
+        shutil.copytree(fixtures, dst, symlinks=True)
+        for path in dst.rglob("*"):
+            if path.is_file() and not path.is_symlink() and path.suffix in WHITESPACE_TOLERANT:
+                with open(path, "a") as fh:
+                    fh.write("\n" + " " * (i + 1))
+
+
+# --- the floor -------------------------------------------------------------------------------------------------
+
+def files_read(units) -> list[Path]:
+    """Every file the parsers open for these units (found by parsing once with `open` watched), each once."""
+    seen: dict[str, None] = {}
+    real_open = io.open
+
+    def watching_open(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)):
+            seen.setdefault(os.path.realpath(file))
+        return real_open(file, *args, **kwargs)
+
+    builtins.open = io.open = watching_open
     try:
-        # Each copy's files get trailing whitespace (i + 1 blanks), so every run gets its own content hash and run
-        # id (identical copies would be loaded once). OpenHands output.jsonl hashes each line, so its runs are the
-        # same in every copy: parsed every time, loaded once, and counted once in steps/s.
-        for i in range(copies):
-            dst = work / "runs" / f"copy{i:04d}"
-            shutil.copytree(args.fixtures, dst, symlinks=True)
-            for path in dst.rglob("*"):
-                if path.is_file() and not path.is_symlink() and path.suffix in WHITESPACE_TOLERANT:
-                    with open(path, "a") as fh:
-                        fh.write("\n" + " " * (i + 1))
-        store = fresh_store(work, uri)
-        started = time.perf_counter()
-        report = ingest_paths([work / "runs"], store)
-        elapsed = time.perf_counter() - started
-        status = db_status(store)
-        store.close()
+        list(parse_units(units, Limits(), []))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        builtins.open = io.open = real_open
+    return [Path(p) for p in seen if os.path.isfile(p)]
+
+
+def decode(path: Path) -> int:
+    """Read and decode one file as cheaply as honest; returns the number of documents or lines."""
+    import orjson
+
+    data = path.read_bytes()
+    if path.suffix in (".json", ".traj"):
+        try:
+            orjson.loads(data)
+            return 1
+        except orjson.JSONDecodeError:
+            pass  # JSON lines in a .json file: decoded line by line below
+    if path.suffix in (".json", ".jsonl", ".traj", ".cast"):
+        count = 0
+        for line in data.splitlines():
+            if line.strip():
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    pass
+                count += 1
+        return count
+    return len(data.decode("utf-8", "replace").splitlines())
+
+
+def floor_read_decode(units, steps_per_copy: int) -> float:
+    """CPU µs per step to read and decode one copy's files (repeated until FLOOR_MIN_CPU_S for a steady figure)."""
+    files = files_read(units)
+    passes, started = 0, time.process_time()
+    while time.process_time() - started < FLOOR_MIN_CPU_S:
+        for path in files:
+            decode(path)
+        passes += 1
+    return (time.process_time() - started) / (passes * steps_per_copy) * 1e6
+
+
+def floor_write(work: Path, traces, copies: int) -> dict[str, float]:
+    """CPU µs per step (client and server) to write every copy's graph as pre-rendered UNWIND ... CREATE batches
+    into a fresh embedded store. Each copy's runs get their own ids, as the ingest's copies do; shared File and
+    Task nodes are merged, as the ingest does. Copies go in groups of about the ingest's batch size."""
+    from falkordb.helpers import stringify_param_value
+
+    per_run = {n.id for t in traces for n in t.nodes() if LABELS[n.LABEL].PER_RUN}
+    steps_per_copy = sum(len(t.steps) for t in traces)
+    group = max(1, BATCH_STEPS // max(1, steps_per_copy))
+    store = open_store(str(work / "floor-store"))
+    server = ServerCPU()
+    client_s = 0.0
+    server_before = server.seconds()
+    try:
+        for first in range(0, copies, group):
+            rendered = []
+            for stmt in write_graph_plan(traces, per_run, range(first, min(first + group, copies))):
+                rendered.append(f"CYPHER rows={stringify_param_value(stmt.params['rows'])} {stmt.cypher}")
+            started = time.process_time()
+            for text in rendered:
+                store.graph.execute_command("GRAPH.QUERY", store.graph.name, text, "--compact")
+            client_s += time.process_time() - started
+        server_s = server.seconds() - server_before
+    finally:
+        store.close()
+    steps = steps_per_copy * copies
+    return {"client": client_s / steps * 1e6, "server": server_s / steps * 1e6}
+
+
+def write_graph_plan(traces, per_run: set[str], copies: range) -> list:
+    """CREATE statements for the nodes and edges of these copies of `traces`; ids of per-run nodes get `~copy`."""
+    plan = (nodes_statements((t.run for t in traces), fresh_runs=True)
+            + nodes_statements((n for t in traces for n in t.nodes()[1:]), fresh_runs=True)
+            + edges_statements((e for t in traces for e in t.edges()), fresh_runs=True))
+    by_cypher: dict[str, list[dict]] = defaultdict(list)
+    for i in copies:
+        for stmt in plan:
+            by_cypher[stmt.cypher] += [
+                {k: f"{v}~{i}" if k in ("id", "run_id", "src", "dst") and v in per_run else v for k, v in row.items()}
+                for row in stmt.params["rows"]]
+    return [Statement(cypher, {"rows": rows[j:j + BATCH_ROWS]})
+            for cypher, rows in by_cypher.items() for j in range(0, len(rows), BATCH_ROWS)]
+
+
+class ServerCPU:
+    """CPU seconds of this process's embedded FalkorDB server (and the children it waited for), from /proc."""
+
+    def __init__(self) -> None:
+        pids = [pid for pid, cmd in _children(os.getpid()) if b"redis-server" in cmd]
+        if len(pids) != 1:
+            raise SystemExit(f"expected one embedded FalkorDB server among this process's children, found {pids}")
+        self.pid = pids[0]
+
+    def seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
+def _children(parent: int) -> list[tuple[int, bytes]]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            out.append((int(stat.parent.name), cmdline))
+    return out
+
+
+# --- tracegraph ------------------------------------------------------------------------------------------------
+
+def end_to_end(work: Path, uri: str | None, workers: int | None, traces) -> dict[str, float]:
+    """One ingest of the corpus into a fresh store: CPU µs per step per process, steps/s, start-up rate."""
+    steps_of = {t.run.name: len(t.steps) for t in traces}
+    consumed: list[tuple[float, int]] = []
+    store = fresh_store(work, uri)
+    server = ServerCPU() if uri is None else None
+    try:
+        server_before = server.seconds() if server else 0.0
+        before = os.times()
+        started = time.perf_counter()
+        report = ingest_paths([work / "runs"], store, workers=workers,
+                              progress=lambda name, i, n: consumed.append((time.perf_counter(), steps_of.get(name, 0))))
+        elapsed = time.perf_counter() - started
+        after = os.times()
+        server_s = server.seconds() - server_before if server else float("nan")
+        status = db_status(store)
+    finally:
+        store.close()
+        if uri is None:
+            shutil.rmtree(work / "store", ignore_errors=True)
+    steps = report.steps
     nodes = sum(status["nodes"].values())
     edges = sum(status["relationships"].values())
+    early = sum(s for t, s in consumed if t - started <= START_WINDOW_S)
+    late_s = max(elapsed - START_WINDOW_S, 1e-9)
+    print(f"\n== tracegraph into {'embedded FalkorDB' if uri is None else uri}")
     print(f"runs loaded      {len(report.runs)} ({len(report.errors)} errors)")
-    print(f"steps            {report.steps} ({status['nodes'].get('Step', 0)} Step nodes in the graph)")
+    print(f"steps            {steps} ({status['nodes'].get('Step', 0)} Step nodes in the graph)")
     print(f"seconds          {elapsed:.2f}")
-    print(f"steps/s          {report.steps / elapsed:,.0f}   (target ≥ 5,000)")
+    print(f"steps/s          {steps / elapsed:,.0f}")
     print(f"nodes/s          {nodes / elapsed:,.0f}")
     print(f"relationships/s  {edges / elapsed:,.0f}")
+    return {
+        "steps_per_s": steps / elapsed,
+        "workers": (after.children_user + after.children_system - before.children_user - before.children_system)
+        / steps * 1e6,
+        "main": (after.user + after.system - before.user - before.system) / steps * 1e6,
+        "server": server_s / steps * 1e6,
+        "first_5s": early / START_WINDOW_S if elapsed > 2 * START_WINDOW_S else float("nan"),
+        "after_5s": (sum(s for _, s in consumed) - early) / late_s,
+    }
+
+
+def print_ratios(read_floor: float, write_floor: dict[str, float], tg: dict[str, float]) -> None:
+    floor = read_floor + write_floor["client"] + write_floor["server"]
+    total = tg["workers"] + tg["main"] + tg["server"]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    print("\n== floor vs tracegraph (CPU µs per step, same run)")
+    print(f"  floor: read + decode            {read_floor:8.0f}")
+    print(f"  floor: pre-rendered write       {write_floor['client'] + write_floor['server']:8.0f}"
+          f"   (client {write_floor['client']:.0f}, server {write_floor['server']:.0f})")
+    print(f"  floor total                     {floor:8.0f}   = {cores * 1e6 / floor:,.0f} steps/s on {cores} cores")
+    print(f"  tracegraph: workers             {tg['workers']:8.0f}")
+    print(f"  tracegraph: main process        {tg['main']:8.0f}")
+    print(f"  tracegraph: FalkorDB server     {tg['server']:8.0f}")
+    print(f"  tracegraph total                {total:8.0f}   = {cores * 1e6 / total:,.0f} steps/s if every core "
+          f"were busy; measured {tg['steps_per_s']:,.0f} steps/s")
+    print(f"  ratio: end-to-end CPU / floor   {total / floor:8.2f}x   (target ≤ 3)")
+    print(f"  ratio: Python CPU / read floor  {(tg['workers'] + tg['main']) / read_floor:8.2f}x")
+    print(f"  ratio: server CPU / write floor {tg['server'] / write_floor['server']:8.2f}x")
+    print(f"  ratio: steps/s / floor steps/s  {tg['steps_per_s'] * floor / (cores * 1e6):8.2f}")
+    print(f"  cores busy (CPU / wall)         {total * tg['steps_per_s'] / 1e6:8.2f}")
+    print(f"  start-up: steps/s consumed in the first {START_WINDOW_S:.0f} s {tg['first_5s']:,.0f}, "
+          f"after {tg['after_5s']:,.0f}")
 
 
 def write_path(fixtures: Path, targets: dict[str, str | None]) -> None:
