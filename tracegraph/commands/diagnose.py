@@ -103,7 +103,8 @@ def labels(ctx: Ctx, fmt: str, method: str, output: Path | None) -> None:
 @click.option("--api-base", default=None, help="OpenAI-compatible server URL for llm/hybrid.")
 @click.option("--cv", "cv", default=None, metavar="K|format",
               help="Cross-validate the heuristic: K folds over runs, or `format` (leave one format out). Weights "
-                   "are chosen on the training folds only; fit figures are printed beside.")
+                   "are chosen on the training folds only; fit figures are printed beside. With --labels source: "
+                   "K folds per subset, baselines' k and agent also chosen on the training folds.")
 @output_options
 @pass_ctx
 @handle_errors
@@ -111,7 +112,8 @@ def eval_command(ctx: Ctx, gold: Path, root: Path | None, labels: str, method: s
                  api_base: str | None, cv: str | None) -> None:
     """Ingest and diagnose each gold run, then score the method and the baselines against the labels.
 
-    With --labels source, GOLD is a folder of runs that carry their own labels (Who&When).
+    With --labels source, GOLD is a folder of runs that carry their own labels (Who&When);
+    `--labels source --cv 5` cross-validates the conversation rules per subset.
 
     Example: tracegraph eval ../shared/gold/dev.jsonl --root ../shared/fixtures --cv 5
     """
@@ -122,9 +124,9 @@ def eval_command(ctx: Ctx, gold: Path, root: Path | None, labels: str, method: s
     ctx.create_store = True  # eval ingests the gold runs, as `ingest` would
     options = {k: v for k, v in {"model": model, "api_base": api_base}.items() if v}
     if labels == "source":
-        if cv is not None:
-            raise click.UsageError("--cv needs --labels gold (source labels name only a step and an agent)")
-        _eval_source(ctx, gold, method, options)
+        if cv is not None and (not cv.isdigit() or method != "heuristic"):
+            raise click.UsageError("--labels source --cv takes a number of folds and tunes the heuristic only")
+        _eval_source(ctx, gold, method, options, int(cv) if cv else None)
         return
     if root is None or gold.is_dir():
         raise click.UsageError("--labels gold needs GOLD to be a labels file and --root the folder of its sources")
@@ -189,13 +191,16 @@ def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
     emit(ctx, report.model_dump(mode="json"), render)
 
 
-def _eval_source(ctx: Ctx, path: Path, method: str, options: dict) -> None:
+def _eval_source(ctx: Ctx, path: Path, method: str, options: dict, folds: int | None) -> None:
     from tracegraph.diagnose import diagnose_run, load_trace
     from tracegraph.diagnose.source_labels import METRICS, score_source_labels
     from tracegraph.ingest import ingest_paths
 
     report = ingest_paths([path], ctx.store)
     errors = [f"{e.path}: {e.problem}" for e in report.errors]
+    if folds is not None:
+        _eval_source_cv(ctx, [load_trace(ctx.store, r.run_id) for r in report.runs], folds, errors)
+        return
     diagnosed = [(load_trace(ctx.store, r.run_id), diagnose_run(ctx.store, r.run_id, method, **options).onset_k)
                  for r in report.runs]
     scored = score_source_labels(diagnosed, method, errors)
@@ -206,6 +211,35 @@ def _eval_source(ctx: Ctx, path: Path, method: str, options: dict) -> None:
             heads = ["metric", *(f"always step {ms[n]['k']} (best k)" if n == "best_k" else n for n in names)]
             table(f"{subset}: {ms[method]['runs']} runs, the source's own labels", heads,
                   [[m, *(ms[n][m] for n in names)] for m in METRICS])
+        for e in scored.errors:
+            console().print(f"[red]error[/] {e}")
+
+    emit(ctx, scored.model_dump(mode="json"), render)
+
+
+def _eval_source_cv(ctx: Ctx, traces: list, folds: int, errors: list[str]) -> None:
+    from tracegraph.diagnose.source_crossval import cross_validate_source
+    from tracegraph.diagnose.source_labels import METRICS
+
+    try:
+        scored = cross_validate_source(traces, folds, errors=errors)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    heads = {"heuristic": f"heuristic ({scored.scheme} CV)", "heuristic_fit": "heuristic (fit)",
+             "best_k": "always step k (k from training folds)", "majority_agent": "majority agent (CV)"}
+
+    def render(_: object) -> None:
+        for subset, ms in scored.subsets.items():
+            names = list(ms)
+            cols = [heads.get(n) or (f"always step {ms[n]['k']} (best k, fit)" if n == "best_k_fit" else n)
+                    for n in names]
+            table(f"{subset}: {ms['heuristic']['runs']} runs, the source's own labels, cross-validated",
+                  ["metric", *cols], [[m, *("-" if ms[n].get(m) is None else ms[n][m] for n in names)]
+                                      for m in METRICS])
+        for f in scored.folds:
+            chosen = ", ".join(f"{w}={v:g}" for w, v in f.weights.items()) or "no rule (always step k)"
+            console().print(f"{f.name} {f.subset}: {len(f.held_out)} held out; chosen on the rest: {chosen}; "
+                            f"k={f.best_k}; majority agent {f.majority_agent}")
         for e in scored.errors:
             console().print(f"[red]error[/] {e}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from tracegraph.diagnose.chat import diagnose_chat, is_chat
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.result import Candidate, DiagnosisResult, Evidence
 from tracegraph.diagnose.rules import Firing, TraceFacts, facts_of, fire_all
@@ -118,6 +119,9 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None,
             unuseful_ks=unuseful_steps(trace, set()) if trace.steps else [],
             reasoning=f"The failure has no agent cause visible: {why}.",
             evidence=[Evidence(rule="not_agent_fault", steps=[], reason=why)])
+    if is_chat(trace):
+        # Agents talking, no tool calls: the conversation rules read what was said (diagnose/chat/).
+        return diagnose_chat(trace)
     facts = facts or facts_of(trace)
     signals = fire_all(facts, config)
     candidates = rank(signals, config)

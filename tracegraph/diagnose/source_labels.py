@@ -64,7 +64,7 @@ def agent_of(trace: RunTrace, k: int | None) -> str | None:
     return step.role or step.tool
 
 
-def _same_agent(a: str | None, b: str) -> bool:
+def same_agent(a: str | None, b: str) -> bool:
     return a is not None and a.strip().lower() == b.strip().lower()
 
 
@@ -74,7 +74,7 @@ def _fixed(traces: list[RunTrace], golds: list[tuple[int, str]], pick) -> dict[s
         k = pick(len(trace.steps))
         hits += k == g_step
         near += abs(k - g_step) <= 1
-        agents += _same_agent(agent_of(trace, k), g_agent)
+        agents += same_agent(agent_of(trace, k), g_agent)
     n = len(traces)
     return {"runs": n, "step_accuracy": round(hits / n, 4), "agent_accuracy": round(agents / n, 4),
             "step_within1": round(near / n, 4)}
@@ -87,7 +87,7 @@ def baselines(traces: list[RunTrace], golds: list[tuple[int, str]]) -> dict[str,
     for trace, (g_step, g_agent) in zip(traces, golds):
         size = len(trace.steps)
         rand["step_accuracy"] += (1 <= g_step <= size) / size / n
-        rand["agent_accuracy"] += sum(_same_agent(agent_of(trace, k), g_agent) for k in range(1, size + 1)) / size / n
+        rand["agent_accuracy"] += sum(same_agent(agent_of(trace, k), g_agent) for k in range(1, size + 1)) / size / n
         rand["step_within1"] += len([k for k in range(1, size + 1) if abs(k - g_step) <= 1]) / size / n
     out: dict[str, dict[str, float | int]] = {"random": {m: round(v, 4) for m, v in rand.items()}}
     out["first_step"] = _fixed(traces, golds, lambda size: 1)
@@ -119,7 +119,7 @@ def score_source_labels(diagnosed: list[tuple[RunTrace, int | None]], method: st
         n = len(rows)
         ours = {"runs": n,
                 "step_accuracy": round(sum(p == g[0] for p, g in zip(preds, golds)) / n, 4),
-                "agent_accuracy": round(sum(_same_agent(agent_of(t, p), g[1])
+                "agent_accuracy": round(sum(same_agent(agent_of(t, p), g[1])
                                             for t, p, g in zip(traces, preds, golds)) / n, 4),
                 "step_within1": round(sum(p is not None and abs(p - g[0]) <= 1 for p, g in zip(preds, golds)) / n, 4)}
         subsets[subset] = {method: ours} | baselines(traces, golds)
