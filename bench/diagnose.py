@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tracegraph.diagnose import diagnose_run, failed_run_ids
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.store import open_store
 
 

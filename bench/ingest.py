@@ -32,10 +32,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.pipeline import BATCH_STEPS, ingest_paths
-from tracegraph.ingest.prepare import parse_units, prepare_units
 from tracegraph.ingest.quality import check_batch
 from tracegraph.ingest.redact import redact_trace
+from tracegraph.ingest.units import parse_units
+from tracegraph.load.pipeline import BATCH_STEPS, ingest_paths
+from tracegraph.load.prepare import prepare_units
 from tracegraph.schema import LABELS
 from tracegraph.store import open_store
 from tracegraph.store.info import db_status

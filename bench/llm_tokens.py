@@ -27,7 +27,7 @@ from tests.diagnose.scripted_server import ScriptedServer, calls, tool_call  # n
 from tests.support import FIXTURES  # noqa: E402
 from tracegraph.diagnose import diagnose_run, failed_run_ids  # noqa: E402
 from tracegraph.diagnose.heuristic import diagnose_run_heuristic  # noqa: E402
-from tracegraph.ingest import ingest_paths  # noqa: E402
+from tracegraph import ingest_paths  # noqa: E402
 from tracegraph.store import open_store  # noqa: E402
 
 SOURCES = [FIXTURES / "harbor-atif", FIXTURES / "tb-claude-code"]

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracegraph.ingest.discover import discover  # noqa: E402
-from tracegraph.ingest.pipeline import BATCH_STEPS  # noqa: E402
+from tracegraph.load.pipeline import BATCH_STEPS  # noqa: E402
 from tracegraph.ingest.quality import check_batch, step_rows  # noqa: E402
 from tracegraph.schema import RunTrace  # noqa: E402
 from tracegraph.tree import build_tree  # noqa: E402

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.prepare import parse_units
+from tracegraph.ingest.units import parse_units
 
 
 def main() -> None:

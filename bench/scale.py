@@ -173,7 +173,7 @@ def _server_peak_mb(store) -> float:
 
 def measure(runs: int, seed: int, folder: Path, diagnose_n: int, chain_repeat: int, agg_repeat: int) -> dict:
     from tracegraph.diagnose import diagnose_run, failed_run_ids
-    from tracegraph.ingest.pipeline import ingest_traces
+    from tracegraph.load.pipeline import ingest_traces
     from tracegraph.queries import run_query
     from tracegraph.store import open_store
 

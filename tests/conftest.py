@@ -73,7 +73,7 @@ def store(request, tmp_path):
 @pytest.fixture(scope="session")
 def harbor_store(tmp_path_factory):
     """One embedded store loaded with every harbor-atif fixture trial (read-only use)."""
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
     from tracegraph.store import open_store
 
     s = open_store(str(tmp_path_factory.mktemp("harbor") / "store"))

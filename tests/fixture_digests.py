@@ -25,7 +25,7 @@ def fixture_digests(fixtures: Path) -> dict[str, str]:
     Paths are written relative to `fixtures`, so the digests hold wherever the fixtures live.
     """
     from tracegraph.ingest.discover import Limits, discover
-    from tracegraph.ingest.prepare import prepare_units
+    from tracegraph.load.prepare import prepare_units
     from tracegraph.store.plan import write_runs_plan
 
     root = str(fixtures.resolve())

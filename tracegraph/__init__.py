@@ -9,10 +9,12 @@ The Python API mirrors the CLI:
 """
 
 from tracegraph.diagnose import diagnose_run, failed_run_ids
-from tracegraph.ingest import Limits, ingest_paths
+from tracegraph.ingest import Limits
+from tracegraph.load import IngestReport, ingest_paths, ingest_traces
 from tracegraph.queries import run_query
 from tracegraph.store import open_store
 from tracegraph.store.info import list_runs
 
 __version__ = "0.1.0"
-__all__ = ["Limits", "diagnose_run", "failed_run_ids", "ingest_paths", "list_runs", "open_store", "run_query"]
+__all__ = ["IngestReport", "Limits", "diagnose_run", "failed_run_ids", "ingest_paths", "ingest_traces", "list_runs",
+           "open_store", "run_query"]

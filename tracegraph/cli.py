@@ -13,8 +13,6 @@ import click
 
 from tracegraph.errors import TracegraphError
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
 
 class Ctx:
     def __init__(self, store_uri: str | None, as_json: bool) -> None:
@@ -117,6 +115,9 @@ def cli(click_ctx: click.Context, store_uri: str | None, as_json: bool) -> None:
 
     Example: tracegraph ingest runs/ && tracegraph diagnose --all
     """
+    # litellm's bundled cost map instead of a download at its import (the CLI runs offline); set when a command runs,
+    # not when tracegraph is imported, so a library user's environment is left as they made it.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     ctx = Ctx(store_uri, as_json)
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)

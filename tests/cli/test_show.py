@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES
 from tracegraph.cli import cli
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.store import open_store
 from tracegraph.tree.evaluate import parse_source
 from tracegraph.tree.view import load_tree

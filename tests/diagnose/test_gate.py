@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run, failed_run_ids
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 
 TB1 = FIXTURES / "terminal-bench-1"
 

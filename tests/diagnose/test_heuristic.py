@@ -12,7 +12,7 @@ from tracegraph.diagnose import diagnose_run, failed_run_ids
 from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.diagnose.rules import writes_by_path
 from tracegraph.diagnose.writeback import write_diagnosis
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.ingest.discover import discover
 from tracegraph.replay.diagnosis import stored_diagnosis
 from tracegraph.tree import build_tree

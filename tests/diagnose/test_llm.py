@@ -11,7 +11,7 @@ from tracegraph.diagnose import diagnose_run
 from tracegraph.diagnose.heuristic import diagnose_run_heuristic
 from tracegraph.diagnose.llm import LLMError, write_clause
 from tracegraph.errors import QueryError
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 
 FILTER_JS = FIXTURES / "harbor-atif" / "filter-js-from-html__ANAXTHK"
 NO_STEPS = FIXTURES / "terminal-bench-1" / "20250825_swe-agent-mini_claude-4-sonnet" \

@@ -11,7 +11,7 @@ from tracegraph.errors import RunNotFoundError, UnknownNameError
 from tracegraph.export import atif_problems, check_atif, export_run, to_json
 from tracegraph.export.atif import build_atif
 from tracegraph.export.validate import SCHEMA_PATH, AtifValidationError
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.ingest.builder import OBSERVATION_LIMIT
 
 HARBOR = FIXTURES / "harbor-atif"

@@ -18,7 +18,7 @@ import pytest
 import zstandard
 
 from tests.support import FIXTURES
-from tracegraph.ingest import Limits, ingest_paths
+from tracegraph import Limits, ingest_paths
 from tracegraph.ingest.discover import discover
 
 HARBOR = FIXTURES / "harbor-atif"

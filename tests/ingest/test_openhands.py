@@ -10,7 +10,7 @@ import pytest
 from tracegraph.errors import IngestError
 from tracegraph.ingest.discover import Limits, Unit
 from tracegraph.ingest.openhands import OpenHandsParser
-from tracegraph.ingest.prepare import parse_units
+from tracegraph.ingest.units import parse_units
 from tracegraph.schema import DeltaOp, Outcome
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES
 from tracegraph.cli import cli
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.ingest.discover import discover
 from tracegraph.ingest.quality import COLUMNS, TIMESTAMP_SLACK_MS, _suite, check_batch, step_rows
 from tracegraph.schema import Observation

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES
 from tracegraph.cli import cli
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tests.ingest.secret_corpus import PLANTED
 from tracegraph.ingest.builder import OBSERVATION_LIMIT, TraceBuilder
 from tracegraph.ingest.redact import MASK, RULES, VENDORED, redact_json, redact_text, redact_trace

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support import EXAMPLES, FIXTURES
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.prepare import parse_units
+from tracegraph.ingest.units import parse_units
 from tracegraph.ingest.redact import redact_text
 
 ORDINARY = Path(__file__).resolve().parents[1] / "data" / "redaction" / "ordinary.txt"

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from tracegraph.errors import IngestError
-from tracegraph.ingest.terminal import (
-    CastEvent, TerminalRecordingParser, parse_terminal_trial, read_cast, terminal_text, typed_commands,
-)
-from tracegraph.ingest.mini_swe_agent import has_mini_swe_agent_steps
+from tracegraph.ingest.terminal import TerminalRecordingParser, parse_terminal_trial, typed_commands
+from tracegraph.ingest.terminal_bench import CastEvent, has_mini_swe_agent_steps, read_cast, terminal_text
 from tracegraph.schema import DeltaOp, Outcome, Triage
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from tests.diagnose.scripted_server import ScriptedServer
 from tests.learn.support import MODEL, UNKNOWN, needs_bwrap, reply
 from tracegraph.cli import cli
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.learn import (
     LearnConfig, LearnError, SandboxConfig, SandboxUnavailableError, learn_format, list_formats,
 )

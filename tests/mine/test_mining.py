@@ -7,7 +7,7 @@ from math import comb
 import pytest
 
 from tests.support import FIXTURES
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.mine import MineConfig, mine_patterns, pattern_id
 from tracegraph.queries import run_query
 

@@ -77,7 +77,7 @@ def sent(tmp_path_factory) -> dict[str, dict[str, Any]]:
     from tracegraph.diagnose import diagnose_run, failed_run_ids
     from tracegraph.diagnose.llm.tools import GraphTools
     from tracegraph.export import export_run
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
     from tracegraph.mine import mine_patterns
     from tracegraph.queries import list_queries
     from tracegraph.replay.package import build_replay_package

@@ -56,7 +56,7 @@ def graph_counts(store) -> dict:
 
 def clean_counts(paths: list[Path], tmp_path: Path) -> dict:
     """Counts of a clean, uninterrupted ingest of `paths` into a fresh embedded store."""
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
     from tracegraph.store import open_store
 
     store = open_store(str(tmp_path / "clean-store"))

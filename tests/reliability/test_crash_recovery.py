@@ -81,7 +81,7 @@ def test_embedded_server_killed_mid_ingest_is_one_line_error_and_rerun_completes
 
 def test_run_cut_off_while_its_old_copy_was_deleted_is_swept(tmp_path):
     """A re-ingest killed between deleting a run's old steps and writing the new ones leaves no 'loaded' husk."""
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
     from tracegraph.ingest.who_and_when import WhoAndWhenParser
     from tracegraph.store.plan import write_runs_plan
     from tracegraph.tree import build_tree
@@ -101,7 +101,7 @@ def test_run_cut_off_while_its_old_copy_was_deleted_is_swept(tmp_path):
 
 def test_reingest_is_idempotent_across_formats(store):
     """Loading the same runs again replaces them: the same counts, every run once."""
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
 
     paths = [FIXTURES / name for name in ("who-and-when", "mini-swe-agent", "openhands", "swe-agent")]
     paths.append(FIXTURES / "harbor-atif" / "dna-assembly__BC7CeVz")

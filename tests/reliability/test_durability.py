@@ -117,7 +117,7 @@ def test_kill_9_at_a_random_point_keeps_earlier_runs_and_label_scans_true(tmp_pa
 @pytest.mark.xfail(strict=True, reason="FalkorDB 4.16.3 segfaults reading back its own snapshot of this store "
                                        "(RdbLoadAdjMatrix_v18); see README, Known issues")
 def test_store_of_40000_nodes_opens_again_after_close(tmp_path):
-    from tracegraph.ingest import ingest_paths
+    from tracegraph import ingest_paths
 
     runs = make_copies(tmp_path / "runs", 40)
     with open_store(str(tmp_path / "store")) as store:

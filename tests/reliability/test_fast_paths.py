@@ -66,7 +66,7 @@ def test_node_rows_match_reading_each_field(fixture_traces):
 
 def test_scale_bench_builds_realistic_runs_that_load(tmp_path):
     from bench import scale
-    from tracegraph.ingest.pipeline import ingest_traces
+    from tracegraph.load.pipeline import ingest_traces
     from tracegraph.store import open_store
 
     shapes = scale.load_shapes(FIXTURES / "who-and-when") + scale.load_shapes(FIXTURES / "harbor-atif")

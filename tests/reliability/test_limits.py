@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES
 from tracegraph.cli import cli
-from tracegraph.ingest import Limits, ingest_paths
+from tracegraph import Limits, ingest_paths
 from tracegraph.store import open_store
 
 HARBOR = FIXTURES / "harbor-atif"

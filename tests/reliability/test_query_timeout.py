@@ -8,7 +8,7 @@ import pytest
 
 from tests.reliability.conftest import WHO_AND_WHEN, error_lines, tracegraph
 from tracegraph.errors import QueryError
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 
 RUNAWAY = "MATCH (a), (b), (c) WHERE a.id <> c.id RETURN count(*) AS n"
 """A cartesian product: over 1e8 rows over the hand-crafted Who&When runs, minutes of work for either engine (the

@@ -121,7 +121,7 @@ def test_deep_store_gets_a_private_socket_folder_not_a_shared_name(tmp_path):
     squatter = _ForeignServer(Path(tempfile.gettempdir()) / f"tracegraph-{digest}.sock", None)
     try:
         with open_store(str(store_dir)) as store:
-            from tracegraph.ingest import ingest_paths
+            from tracegraph import ingest_paths
 
             assert not ingest_paths([ONE_RUN], store).errors
             runtime = store.socket.parent
@@ -138,7 +138,7 @@ def test_deep_store_gets_a_private_socket_folder_not_a_shared_name(tmp_path):
 
 def test_server_of_a_killed_process_is_adopted_once_it_takes_the_password(tmp_path):
     store_dir = tmp_path / ("deep-" + "x" * 100) / "store"  # the socket in a private runtime folder
-    script = ("import os, sys; from tracegraph.store import open_store; from tracegraph.ingest import ingest_paths; "
+    script = ("import os, sys; from tracegraph.store import open_store; from tracegraph import ingest_paths; "
               "s = open_store(sys.argv[1]); ingest_paths([sys.argv[2]], s); print(s.socket); os._exit(0)")
     done = subprocess.run([sys.executable, "-c", script, str(store_dir), str(ONE_RUN)], capture_output=True,
                           text=True, env=os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
@@ -205,7 +205,7 @@ def test_other_local_user_can_neither_read_nor_connect(tmp_path):
         shared.chmod(0o755)  # a folder every user may enter, as a home folder often is
         store_dir = shared / "store"
         with open_store(str(store_dir)) as store:
-            from tracegraph.ingest import ingest_paths
+            from tracegraph import ingest_paths
 
             assert not ingest_paths([ONE_RUN], store).errors
             targets = [store_dir, store_dir / "server.log", store_dir / SECRET_FILE, *store_dir.glob("appendonlydir/*")]

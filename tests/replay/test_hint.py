@@ -7,7 +7,7 @@ import pytest
 from tests.support import FIXTURES
 from tracegraph.diagnose import Candidate, DiagnosisResult, Evidence, load_trace
 from tracegraph.diagnose.heuristic import diagnose_trace
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.replay.hint import ordered_evidence, render_hint
 from tracegraph.replay.quoting import QUOTE_LABEL
 from tracegraph.schema import Category

@@ -10,7 +10,7 @@ from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run
 from tracegraph.errors import RunNotFoundError, UnknownNameError
 from tracegraph.export import atif_problems
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.replay import ReplayError, build_replay_package
 from tracegraph.replay.diagnosis import stored_diagnosis
 from tracegraph.replay.hint import onset_reason, ordered_evidence

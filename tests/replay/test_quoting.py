@@ -9,7 +9,7 @@ import shutil
 
 from tests.support import FIXTURES
 from tracegraph.diagnose import load_trace
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.replay.package import build_replay_package
 from tracegraph.replay.quoting import (
     PREAMBLE, QUOTE_LABEL, REMOVED_LINE, REMOVED_TURN, quoted_block, safe_name, strip_markup,

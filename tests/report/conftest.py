@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run, failed_run_ids
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 
 HARBOR = FIXTURES / "harbor-atif"
 TB1 = FIXTURES / "terminal-bench-1"

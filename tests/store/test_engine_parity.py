@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run, failed_run_ids
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.queries import list_queries, run_query
 from tracegraph.store import open_store
 from tracegraph.store.info import db_status, list_runs

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracegraph.ingest.builder import TraceBuilder
-from tracegraph.ingest.pipeline import ingest_traces
+from tracegraph.load.pipeline import ingest_traces
 from tracegraph.queries import run_query
 from tracegraph.store.info import db_status, list_runs
 from tracegraph.tree.view import load_tree

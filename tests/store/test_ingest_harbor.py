@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from tests.support import FIXTURES, gold_records
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.store.info import db_status
 
 HARBOR = FIXTURES / "harbor-atif"

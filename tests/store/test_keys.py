@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracegraph.ingest.pipeline import ingest_traces
+from tracegraph.load.pipeline import ingest_traces
 from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.schema import Task
 from tracegraph.schema.keys import MAX_KEY_CHARS, graph_key, is_clean_key

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.reliability.conftest import graph_counts
 from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 
 TRIAL = FIXTURES / "harbor-atif" / "dna-assembly__BC7CeVz"
 

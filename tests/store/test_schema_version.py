@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import FIXTURES
 from tracegraph.errors import SchemaVersionError
-from tracegraph.ingest import ingest_paths
+from tracegraph import ingest_paths
 from tracegraph.schema import SCHEMA_VERSION
 from tracegraph.store.info import db_status
 from tracegraph.store.plan import Statement

@@ -194,7 +194,7 @@ def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
 def _eval_source(ctx: Ctx, path: Path, method: str, options: dict, folds: int | None) -> None:
     from tracegraph.diagnose import diagnose_run, load_trace
     from tracegraph.diagnose.source_labels import METRICS, score_source_labels
-    from tracegraph.ingest import ingest_paths
+    from tracegraph.load import ingest_paths
 
     report = ingest_paths([path], ctx.store)
     errors = [f"{e.path}: {e.problem}" for e in report.errors]

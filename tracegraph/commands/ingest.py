@@ -48,8 +48,8 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], format_name: str | None, no_redact
     """
     from rich.progress import Progress
 
-    from tracegraph.ingest import Limits, ingest_paths
-    from tracegraph.ingest.pipeline import IngestInterrupted
+    from tracegraph.ingest import Limits
+    from tracegraph.load import IngestInterrupted, ingest_paths
 
     ctx.create_store = True
     limits = Limits(max_file_bytes=max_file_mb * 2**20, max_steps=max_steps, observation_chars=observation_chars)

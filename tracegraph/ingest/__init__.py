@@ -1,7 +1,7 @@
-"""Find runs, detect their format, parse them into RunTrace models, redact, validate and load them."""
+"""Find runs, detect their format, parse them into RunTrace models, redact and check them (a stage: the pipeline
+that loads them lives in tracegraph/load/)."""
 
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.pipeline import IngestReport, ingest_paths
 from tracegraph.ingest.registry import PARSERS, get_parser
 
-__all__ = ["Limits", "discover", "IngestReport", "ingest_paths", "PARSERS", "get_parser"]
+__all__ = ["Limits", "discover", "PARSERS", "get_parser"]

@@ -17,7 +17,7 @@ from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
 from tracegraph.ingest.jsontext import loads
-from tracegraph.ingest.terminal import cast_width, unwrap_pane
+from tracegraph.ingest.terminal_bench import cast_width, unwrap_pane
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 

@@ -6,7 +6,6 @@ agent never ran, so it is no step, like agent text without a tool call in other 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import re
@@ -17,14 +16,20 @@ from typing import NamedTuple
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import read_json
-from tracegraph.ingest.terminal import Cast, read_cast, read_tb_results, terminal_text
+from tracegraph.ingest.terminal_bench import (
+    MINI_SWE_AGENT_STEP_HEADER,
+    Cast,
+    has_mini_swe_agent_steps,
+    read_cast,
+    read_tb_results,
+    terminal_text,
+)
 from tracegraph.schema import Outcome, RunTrace
 
 # v1 asks for ```bash blocks, v2 for ```mswea_bash_command (so prompt examples are not taken as actions).
 _ACTION = re.compile(r"```(?:bash|mswea_bash_command)[ \t]*\r?\n(.*?)\r?\n```", re.DOTALL)
 _RETURNCODE = re.compile(r"<returncode>(-?\d+)</returncode>")
 _TIMED_OUT = "timed out and has been killed"
-_STEP_HEADER = re.compile(r"^mini-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", re.MULTILINE)
 _USER_LINE = re.compile(r"^User:[ \t]*$", re.MULTILINE)
 # What closes an observation in the log: the rule before the next query, the trajectory save, a shell prompt.
 _OBSERVATION_END = re.compile(r"^(?:─{40,}|Saved trajectory to |[\w.-]+@[\w.-]+:\S*[#$] ?$)", re.MULTILINE)
@@ -51,51 +56,6 @@ def _is_traj_json(path: Path) -> bool:
     if start == b"[":
         return b'"role"' in head
     return start == b"{" and any(k in head for k in (b'"messages"', b'"info"', b'"trajectory_format"'))
-
-
-def has_mini_swe_agent_steps(trial: Path) -> bool:
-    """True when a trial's agent.log (or, lacking it, agent.cast) shows `mini-swe-agent (step N, $cost):` blocks."""
-    log, cast = trial / "sessions" / "agent.log", trial / "sessions" / "agent.cast"
-    source = log if log.is_file() else cast
-    if not source.is_file():
-        return False
-    stat = source.stat()
-    return _shows_step_headers(source, source == log, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _shows_step_headers(source: Path, is_log: bool, mtime_ns: int, size: int) -> bool:
-    # Cached because discovery asks twice about a trial this parser refuses (its own detect, then the terminal
-    # parser's); modification time and size in the key make a rewritten file a new question.
-    raw = source.read_bytes()
-    if b"mini-swe-agent" not in raw or b"(step " not in raw:
-        return False  # cheap refusal before decoding megabytes of terminal output
-    if is_log:
-        return _shows_step_header(raw.decode("utf-8", "replace"))
-    cast = read_cast(source)
-    return _shows_step_header("".join(e.data for e in cast.events if e.kind == "o"))
-
-
-def _shows_step_header(output: str) -> bool:
-    """True when raw terminal output, as terminal_text shows it, has a `mini-swe-agent (step N, $cost):` line."""
-    # Only an OSC string (ESC ]) can run past a newline; without one every line renders on its own, so a header
-    # among the rendered lines holding "(step " is a header of the whole text. Those few lines are tried first;
-    # the whole text is rendered only when they hold none (headers split by escape codes, or no header at all).
-    if "\x1b]" not in output and _STEP_HEADER.search(terminal_text(_lines_holding(output, "(step "))):
-        return True
-    return bool(_STEP_HEADER.search(terminal_text(output)))
-
-
-def _lines_holding(text: str, needle: str) -> str:
-    """The lines of `text` that contain `needle`, joined by newlines."""
-    lines: list[str] = []
-    at = text.find(needle)
-    while at >= 0:
-        end = text.find("\n", at)
-        end = len(text) if end < 0 else end
-        lines.append(text[text.rfind("\n", 0, at) + 1:end])
-        at = text.find(needle, end)
-    return "\n".join(lines)
 
 
 class MiniSweAgentParser:
@@ -282,7 +242,7 @@ def logged_steps(text: str) -> list[LoggedStep]:
     text = _SPINNER.sub("", text)
     if " - LiteLLM" in text:  # the pattern starts at a line start, which the engine cannot skip ahead to
         text = _LOG_NOISE.sub("", text)
-    headers = list(_STEP_HEADER.finditer(text))
+    headers = list(MINI_SWE_AGENT_STEP_HEADER.finditer(text))
     steps = []
     for i, header in enumerate(headers):
         block = text[header.end():headers[i + 1].start() if i + 1 < len(headers) else len(text)]

@@ -31,7 +31,17 @@ def _drop_locks_in_child() -> None:
         fh.close()
 
 
-os.register_at_fork(after_in_child=_drop_locks_in_child)
+_fork_hook_set = False
+
+
+def _hold_lock(fh) -> None:
+    """Remember a store lock this process holds; the fork hook that drops it in children is set at the first one
+    (not at import: importing tracegraph registers nothing)."""
+    global _fork_hook_set
+    if not _fork_hook_set:
+        os.register_at_fork(after_in_child=_drop_locks_in_child)
+        _fork_hook_set = True
+    _held_locks.add(fh)
 
 
 SECRET_FILE = "server.secret"
@@ -123,7 +133,7 @@ class EmbeddedStore:
         self._lock_fh.truncate()
         self._lock_fh.write(str(os.getpid()))
         self._lock_fh.flush()
-        _held_locks.add(self._lock_fh)
+        _hold_lock(self._lock_fh)
         self._server: subprocess.Popen | None = None
         self._client = None
         try:

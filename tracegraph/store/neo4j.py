@@ -10,10 +10,6 @@ from tracegraph.errors import QueryError, StoreError
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
 from tracegraph.store.plan import Statement
 
-# neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
-# prints it to stderr, which turned "server down" into two lines. Configured logging still receives it.
-logging.getLogger("neo4j").addHandler(logging.NullHandler())
-
 
 RESET_CYPHER = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 """Deletes everything in batches (one transaction for a large graph would exhaust the server's memory)."""
@@ -25,6 +21,15 @@ def shortest_path_cypher(rel: str) -> str:
             f"MATCH p = shortestPath((a)-[:{rel}*]->(b)) RETURN length(p) AS hops")
 
 
+def _quiet_driver_log() -> None:
+    """neo4j 5 logs a failed routing lookup as an error of its own before raising; with no logging configured Python
+    prints it to stderr, which turned "server down" into two lines. Configured logging still receives it. Set when a
+    store opens, once, not at import."""
+    log = logging.getLogger("neo4j")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+
+
 class Neo4jStore:
     """A Neo4j 5 server; credentials from NEO4J_USER / NEO4J_PASSWORD, database from NEO4J_DATABASE."""
 
@@ -34,6 +39,7 @@ class Neo4jStore:
         import neo4j
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
+        _quiet_driver_log()
         self.location = uri
         self.database = os.environ.get("NEO4J_DATABASE") or None
         user = os.environ.get("NEO4J_USER", "neo4j")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import FIXTURES, live_children
 from tracegraph.ingest.discover import Limits, discover
-from tracegraph.ingest.prepare import PARALLEL_MIN_UNITS, prepare_units
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS, prepare_units
 
 
 def _prepared(units, workers):

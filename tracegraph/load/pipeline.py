@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from tracegraph.errors import StoreError, StoreRestartedError, TracegraphError
 from tracegraph.ingest.discover import Limits, discover
 from tracegraph.ingest.quality import DEGRADED_KINDS
-from tracegraph.ingest.prepare import FileError, Prepared, RunSummary, apply_limits, prepare_traces, prepare_units
+from tracegraph.ingest.units import FileError, apply_limits
+from tracegraph.load.prepare import Prepared, RunSummary, prepare_traces, prepare_units
 from tracegraph.schema import RunTrace
 from tracegraph.store import Store
 from tracegraph.store.plan import Statement, cleanup_runs_plan, write_runs_plan

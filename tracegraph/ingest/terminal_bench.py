@@ -1,0 +1,258 @@
+"""Terminal-bench 1 trials, the parts every trial parser shares: asciinema casts, raw terminal output as the text a
+screen showed, the outcome and tests in a trial's results.json, and whether a trial's log shows mini-SWE-agent steps.
+
+terminal.py, mini_swe_agent.py, claude_code.py and terminus.py import this module; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tracegraph.errors import IngestError
+from tracegraph.ingest.builder import TraceBuilder
+from tracegraph.ingest.harbor_outcome import paths_in, read_json
+from tracegraph.ingest.jsontext import loads
+from tracegraph.ingest.timeparse import iso_to_ms
+from tracegraph.schema import Outcome
+
+# The escape is factored out of the alternatives so the regex engine skips ahead to each ESC instead of trying
+# every alternative at every character. The quantifiers are possessive (*+) because each class excludes what may
+# follow it, so giving characters back could never find another match: the engine just skips keeping that state.
+# Only the OSC alternative can match a newline; mini_swe_agent's header check renders line by line on that basis.
+ANSI_ESCAPE = re.compile(
+    r"\x1b(?:"
+    r"\[[0-?]*+[ -/]*+[@-~]"  # CSI: colours, cursor moves, line clears
+    r"|\][^\x07\x1b]*+(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
+    r"|[()][0-9A-Za-z]|[@-Z\\-_=>78])"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PROMPT = re.compile(r"^[\w.-]+@[\w.-]+:[^\n]*[#$] ?$")
+_RULE_END = re.compile(r"([_=-])\1\1$")
+# failure_mode values that mean the harness, not the agent, kept a trial from being graded.
+_HARNESS_FAILURES = {"test_timeout", "parse_error", "unknown_agent_error", "agent_installation_failed"}
+# A verifier that never ran its checks: the sandbox lacked its runner or could not reach the network.
+_VERIFIER_BROKEN = re.compile(
+    r"Could not get lock \S+|\b(?:uvx?|pytest|curl): command not found|Could not resolve host|"
+    r"Temporary failure in name resolution|Network is unreachable"
+)
+
+
+# A mini-SWE-agent step block starts with this line in its terminal output.
+MINI_SWE_AGENT_STEP_HEADER = re.compile(r"^mini-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", re.MULTILINE)
+
+
+class CastEvent(NamedTuple):
+    time: float
+    """Seconds since the recording started."""
+    kind: str
+    """'o' output, 'i' input, or another asciinema event code."""
+    data: str
+
+
+class Cast(NamedTuple):
+    start: float | None
+    """Epoch seconds the recording started, when the header says."""
+    events: list[CastEvent]
+
+
+def terminal_text(raw: str) -> str:
+    """What a screen showed for raw terminal output: escape codes dropped, carriage-return overwrites applied."""
+    text = _CONTROL.sub("", ANSI_ESCAPE.sub("", raw))
+    if "\r" not in text:
+        return text
+    return "\n".join([_last_write(line) if "\r" in line else line for line in text.split("\n")])
+
+
+def _last_write(line: str) -> str:
+    # A carriage return lets the next write overwrite the line (spinners, progress bars): keep the last one that
+    # wrote something. Trailing returns (CRLF line ends) wrote nothing.
+    return line.rstrip("\r").rpartition("\r")[2]
+
+
+def read_cast(path: Path) -> Cast:
+    """The header start time and events of an asciinema v2/v3 recording; IngestError on a malformed line."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except json.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("version") not in (2, 3):
+        raise IngestError(path, "not an asciinema v2/v3 recording (first line is no header with a version)")
+    events: list[CastEvent] = []
+    clock = 0.0
+    for number, line in enumerate(lines[1:], 2):
+        if not line.strip():
+            continue
+        try:
+            t, kind, data = loads(line)
+            t = float(t)
+        except (json.JSONDecodeError, ValueError, TypeError):
+            if number == len(lines):
+                break  # a recorder killed mid-write leaves a partial last line; everything before it stands
+            raise IngestError(path, f"line {number}: not an asciinema event [time, code, data]") from None
+        clock = clock + t if header["version"] == 3 else t  # v3 stores the interval since the previous event
+        events.append(CastEvent(clock, str(kind), str(data)))
+    start = header.get("timestamp")
+    return Cast(float(start) if isinstance(start, (int, float)) else None, events)
+
+
+def cast_width(path: Path) -> int | None:
+    """The terminal width an asciinema recording's header gives (its first line), if any."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            header = loads(fh.readline())
+    except (OSError, json.JSONDecodeError):
+        return None
+    width = header.get("width") if isinstance(header, dict) else None
+    return width if isinstance(width, int) and width > 0 else None
+
+
+def unwrap_pane(text: str, width: int | None) -> str:
+    """A tmux pane capture with the terminal's hard wraps undone: a line that fills the width goes on below.
+
+    Without this a path or message longer than the pane is cut in two (`/app/c4_resha` + `rd/`). Rules that fill
+    the width on purpose (pytest's `____ test_x ____` and `==== ... ====` lines) end lines of their own.
+    """
+    if not width or "\n" not in text:
+        return text
+    out: list[str] = []
+    carry = ""
+    for line in text.split("\n"):
+        if len(line) == width and not _RULE_END.search(line):
+            carry += line
+        else:
+            out.append(carry + line)
+            carry = ""
+    if carry:
+        out.append(carry)
+    return "\n".join(out)
+
+
+def cast_has_claude_stream_json(cast: Path) -> bool:
+    """True when a recording carries Claude Code stream-json (the claude-code parser reads those)."""
+    data = cast.read_bytes()
+    # Inside the cast the JSON lines are themselves JSON-escaped strings.
+    return b'\\"type\\":\\"assistant\\"' in data or b'"type":"assistant"' in data
+
+
+def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
+    """Set outcome, task, times and per-test results of a terminal-bench trial from results.json and tests.log."""
+    results_path = trial / "results.json"
+    if not results_path.is_file():
+        builder.set(outcome=Outcome.unknown, outcome_reason="the trial folder has no results.json")
+        return
+    data = read_json(results_path)
+    if not isinstance(data, dict):
+        raise IngestError(results_path, f"is {type(data).__name__}, not an object")
+    resolved = data.get("is_resolved")
+    if resolved is not None and not isinstance(resolved, bool):
+        raise IngestError(results_path, f"'is_resolved' is {resolved!r}, not true, false or null")
+    tests_log = trial / "sessions" / "tests.log"
+    stdout = without_session_end(terminal_text(tests_log.read_text(encoding="utf-8", errors="replace"))
+                                  if tests_log.is_file() else "")
+    tokens = {k: v for k, v in (("prompt_tokens", data.get("total_input_tokens")),
+                                ("completion_tokens", data.get("total_output_tokens"))) if isinstance(v, int) and v}
+    builder.set(task_id=_text(data, "task_id", results_path), task_text=_text(data, "instruction", results_path),
+                started_at_ms=iso_to_ms(data.get("trial_started_at")),
+                ended_at_ms=iso_to_ms(data.get("trial_ended_at")), verifier_output=stdout.strip()[-4000:] or None,
+                **tokens)
+    tests = data.get("parser_results") or {}
+    if not isinstance(tests, dict):
+        raise IngestError(results_path, f"'parser_results' is {type(tests).__name__}, not an object")
+    for name, status in tests.items():
+        message = _failure_line(stdout, name)
+        builder.add_test(name, str(status), message=message, files=paths_in(message) if message else None)
+    if data.get("failure_mode") == "agent_timeout":
+        builder.session.timeout = "results.json failure_mode agent_timeout"
+    outcome, reason = _tb_outcome(resolved, data.get("failure_mode"), stdout)
+    builder.set(outcome=outcome, outcome_reason=reason, reward=None if resolved is None else float(resolved))
+
+
+def without_session_end(text: str) -> str:
+    """Text without the closing prompt, `exit` and asciinema's goodbye that end every recorded session."""
+    lines = text.rstrip().split("\n")
+    while lines and (_PROMPT.match(lines[-1]) or lines[-1].strip() in ("", "exit")
+                     or lines[-1].startswith("asciinema: ")):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _text(data: dict, key: str, path: Path) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise IngestError(path, f"'{key}' is {type(value).__name__}, not text")
+    return value
+
+
+def _failure_line(stdout: str, test: str) -> str | None:
+    m = re.search(rf"^FAILED \S*::{re.escape(test)}\b(?: - )?(.*)$", stdout, re.MULTILINE)
+    if m is None:
+        return None
+    return m.group(1).strip() or None
+
+
+def _tb_outcome(resolved: bool | None, failure_mode: Any, stdout: str) -> tuple[Outcome, str]:
+    # A graded trial is decided by its grade, whatever else went wrong: agent_timeout still runs the tests.
+    mode = failure_mode if failure_mode not in (None, "unset", "none") else None
+    note = f" (failure_mode {mode})" if mode else ""
+    if resolved is True:
+        return Outcome.solved, f"is_resolved true{note}"
+    if resolved is False:
+        return Outcome.failed, f"is_resolved false{note}"
+    broken = _VERIFIER_BROKEN.search(stdout)
+    if broken:
+        return Outcome.infra_error, f"not graded: verifier could not run its checks: {broken.group(0)}{note}"
+    if mode in _HARNESS_FAILURES:
+        return Outcome.infra_error, f"not graded: harness failure {mode}"
+    if mode and mode != "unknown":
+        return Outcome.incomplete, f"not graded: agent stopped with {mode}"
+    return Outcome.unknown, f"not graded{note}"
+
+
+def has_mini_swe_agent_steps(trial: Path) -> bool:
+    """True when a trial's agent.log (or, lacking it, agent.cast) shows `mini-swe-agent (step N, $cost):` blocks."""
+    log, cast = trial / "sessions" / "agent.log", trial / "sessions" / "agent.cast"
+    source = log if log.is_file() else cast
+    if not source.is_file():
+        return False
+    stat = source.stat()
+    return _shows_step_headers(source, source == log, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _shows_step_headers(source: Path, is_log: bool, mtime_ns: int, size: int) -> bool:
+    # Cached because discovery asks twice about a trial this parser refuses (its own detect, then the terminal
+    # parser's); modification time and size in the key make a rewritten file a new question.
+    raw = source.read_bytes()
+    if b"mini-swe-agent" not in raw or b"(step " not in raw:
+        return False  # cheap refusal before decoding megabytes of terminal output
+    if is_log:
+        return _shows_step_header(raw.decode("utf-8", "replace"))
+    cast = read_cast(source)
+    return _shows_step_header("".join(e.data for e in cast.events if e.kind == "o"))
+
+
+def _shows_step_header(output: str) -> bool:
+    """True when raw terminal output, as terminal_text shows it, has a `mini-swe-agent (step N, $cost):` line."""
+    # Only an OSC string (ESC ]) can run past a newline; without one every line renders on its own, so a header
+    # among the rendered lines holding "(step " is a header of the whole text. Those few lines are tried first;
+    # the whole text is rendered only when they hold none (headers split by escape codes, or no header at all).
+    if "\x1b]" not in output and MINI_SWE_AGENT_STEP_HEADER.search(terminal_text(_lines_holding(output, "(step "))):
+        return True
+    return bool(MINI_SWE_AGENT_STEP_HEADER.search(terminal_text(output)))
+
+
+def _lines_holding(text: str, needle: str) -> str:
+    """The lines of `text` that contain `needle`, joined by newlines."""
+    lines: list[str] = []
+    at = text.find(needle)
+    while at >= 0:
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        lines.append(text[text.rfind("\n", 0, at) + 1:end])
+        at = text.find(needle, end)
+    return "\n".join(lines)
