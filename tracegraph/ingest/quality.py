@@ -53,12 +53,18 @@ def degraded_run_notes(trace: RunTrace) -> dict[str, str]:
 
 def check_batch(traces: list[RunTrace]) -> dict[str, list[str]]:
     """Run id → the expectations its steps violate (empty when the whole batch passes)."""
-    if not traces:
+    return check_rows(step_rows(traces), [t.run_id for t in traces])
+
+
+def check_rows(rows: list[tuple], run_ids: list[str]) -> dict[str, list[str]]:
+    """check_batch over step tables already made (step_rows of the runs `run_ids`), so they can be checked
+    elsewhere (another process) or later, many batches in one call."""
+    if not run_ids:
         return {}
     import pandas as pd
 
     batch_definition, suite = _suite()
-    table = pd.DataFrame.from_records(step_rows(traces), columns=COLUMNS)
+    table = pd.DataFrame.from_records(rows, columns=COLUMNS)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": table})
     result = batch.validate(suite, result_format="BOOLEAN_ONLY")
     if result.success:
@@ -70,8 +76,8 @@ def check_batch(traces: list[RunTrace]) -> dict[str, list[str]]:
         if error is not None:
             # Not any run's fault, but no run of the batch was checked: say so on each (--strict refuses them).
             problem = f"quality check {res.expectation_config.type} could not run: {error}"
-            for trace in traces:
-                out.setdefault(trace.run_id, []).append(problem)
+            for run_id in run_ids:
+                out.setdefault(run_id, []).append(problem)
         elif not res.success:
             failed.add(res.expectation_config.meta[_ISSUE])
     # Only a failing expectation pays for its unexpected rows: it runs again over the same batch.
@@ -80,11 +86,11 @@ def check_batch(traces: list[RunTrace]) -> dict[str, list[str]]:
             continue
         res = batch.validate(expectation, result_format={"result_format": "COMPLETE",
                                                          "unexpected_index_column_names": ["run_id", "k"]})
-        rows = res.result.get("unexpected_index_list") or []
-        if not rows:  # failed without naming rows: no run can be cleared
-            rows = [{"run_id": t.run_id} for t in traces]
-        per_run = Counter(row["run_id"] for row in rows)
-        for row in rows:  # the first offending row of each run describes the issue
+        found = res.result.get("unexpected_index_list") or []
+        if not found:  # failed without naming rows: no run can be cleared
+            found = [{"run_id": run_id} for run_id in run_ids]
+        per_run = Counter(row["run_id"] for row in found)
+        for row in found:  # the first offending row of each run describes the issue
             run_id = row["run_id"]
             if per_run[run_id] == 0:
                 continue

@@ -12,7 +12,9 @@ from tracegraph.errors import StoreError, StoreRestartedError, TracegraphError
 from tracegraph.ingest.discover import Limits, discover
 from tracegraph.ingest.quality import DEGRADED_KINDS
 from tracegraph.ingest.units import FileError, apply_limits
-from tracegraph.load.prepare import Prepared, RunSummary, prepare_traces, prepare_units
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS, Prepared, RunSummary, default_workers, prepare_traces, \
+    prepare_units
+from tracegraph.load.quality_gate import QualityGate
 from tracegraph.schema import RunTrace
 from tracegraph.store import Store
 from tracegraph.store.plan import Statement, cleanup_runs_plan, write_runs_plan
@@ -89,14 +91,21 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
     # Paths inside an unpacked archive are named as the user knows them (`outer.tar.gz!/inner`), never the temp copy.
     report.errors += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.errors]
     report.skipped += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.skipped]
+    workers = default_workers() if workers is None else workers
+    # A large ingest checks quality in a process of its own, forked first (before the parse workers and the writer
+    # thread); a small one checks in-process, as it parses.
+    gate = None
     try:
+        if quality:
+            gate = QualityGate(strict, in_process=workers < 2 or len(found.units) < PARALLEL_MIN_UNITS)
         prepared = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
                                  display=found.display_path)
-        _load(prepared, len(found.units), store, report, strict=strict, quality=quality, progress=progress,
-              force=force)
+        _load(prepared, len(found.units), store, report, strict=strict, gate=gate, progress=progress, force=force)
     except KeyboardInterrupt:
         raise IngestInterrupted(report) from None
     finally:
+        if gate is not None:
+            gate.close()
         found.cleanup()
     return report
 
@@ -108,12 +117,13 @@ def ingest_traces(traces: Iterable[RunTrace], store: Store, *, redact: bool = Tr
     limits = limits or Limits()
     report = IngestReport(limits=dict(vars(limits)))
     prepared = prepare_traces(((t, apply_limits(t, limits)) for t in traces), redact)
-    _load(prepared, total, store, report, strict=strict, quality=quality, progress=progress, force=force)
+    gate = QualityGate(strict, in_process=True) if quality else None
+    _load(prepared, total, store, report, strict=strict, gate=gate, progress=progress, force=force)
     return report
 
 
 def _load(prepared: Iterable[Prepared], total: int, store: Store, report: IngestReport, *, strict: bool,
-          quality: bool, progress: ProgressFn | None, force: bool = False) -> None:
+          gate: QualityGate | None, progress: ProgressFn | None, force: bool = False) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     batch: list[tuple[RunTrace, RunSummary]] = []
@@ -135,23 +145,21 @@ def _load(prepared: Iterable[Prepared], total: int, store: Store, report: Ingest
             if batch_steps >= BATCH_STEPS:
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(_flush, batch, store, report, strict, quality, force)
+                pending = writer.submit(_flush, batch, store, report, strict, gate, force)
                 batch, batch_steps = [], 0
         if pending is not None:
             pending.result()
-    _flush(batch, store, report, strict, quality, force)
+    _flush(batch, store, report, strict, gate, force)
+    if gate is not None:
+        gate.finish()
 
 
 def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: IngestReport, strict: bool,
-           quality: bool, force: bool = False) -> None:
+           gate: QualityGate | None, force: bool = False) -> None:
     if not batch:
         return
-    if quality:
-        from tracegraph.ingest.quality import check_batch
-
-        issues = check_batch([t for t, _ in batch])
-        for trace, summary in batch:
-            summary.quality_issues = summary.quality_issues + issues.get(trace.run_id, [])
+    if gate is not None:
+        gate.check(batch)
     if strict:
         report.refused += [s for _, s in batch if s.quality_issues]
         batch = [(t, s) for t, s in batch if not s.quality_issues]

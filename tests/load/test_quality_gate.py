@@ -1,0 +1,57 @@
+"""The quality gate off the writing path finds what the gate always found: the same issues on the same runs whether
+it checks in-process or in its own process, batch by batch (--strict) or many batches at once afterwards."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.support import FIXTURES
+from tracegraph.load import ingest_paths
+from tracegraph.load import quality_gate
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS
+from tracegraph.store import open_store
+
+HARBOR = FIXTURES / "harbor-atif"
+VICTIM = "filter-js-from-html__ANAXTHK"
+BACKWARDS = "timestamps go backwards: step 4 is 600.0 s earlier than a step before it"
+
+
+@pytest.fixture(scope="module")
+def trials(tmp_path_factory):
+    """Every harbor-atif trial (enough units for worker processes), one of them with a step ten minutes early."""
+    root = tmp_path_factory.mktemp("gate") / "runs"
+    shutil.copytree(HARBOR, root, symlinks=True)
+    path = root / VICTIM / "agent" / "trajectory.json"
+    data = json.loads(path.read_text())
+    step = next(s for s in data["steps"] if s.get("step_id") == 10)
+    step["timestamp"] = "2026-04-01T17:15:01.651Z"
+    path.write_text(json.dumps(data))
+    assert len([p for p in root.iterdir() if p.is_dir()]) >= PARALLEL_MIN_UNITS
+    return root
+
+
+def _issues(report):
+    return {r.name: r.quality_issues for r in report.runs + report.refused if r.quality_issues}
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "own-process"])
+@pytest.mark.parametrize("rows", [quality_gate.QUALITY_ROWS, 1], ids=["one-check", "a-check-per-batch"])
+def test_lenient_ingest_reports_the_issue_after_writing_every_run(trials, tmp_path, monkeypatch, workers, rows):
+    monkeypatch.setattr(quality_gate, "QUALITY_ROWS", rows)
+    with open_store(str(tmp_path / "store")) as store:
+        report = ingest_paths([trials], store, workers=workers)
+        loaded = store.query("MATCH (r:Run) RETURN count(r) AS n")[0]["n"]
+    assert _issues(report) == {VICTIM: [BACKWARDS]}
+    assert not report.refused and loaded == len(report.runs) >= PARALLEL_MIN_UNITS
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "own-process"])
+def test_strict_ingest_refuses_the_run_before_writing_it(trials, tmp_path, workers):
+    with open_store(str(tmp_path / "store")) as store:
+        report = ingest_paths([trials], store, workers=workers, strict=True)
+        names = {r["name"] for r in store.query("MATCH (r:Run) RETURN r.name AS name")}
+    assert [(r.name, r.quality_issues) for r in report.refused] == [(VICTIM, [BACKWARDS])]
+    assert VICTIM not in names and len(names) == len(report.runs) >= PARALLEL_MIN_UNITS - 1
