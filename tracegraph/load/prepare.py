@@ -4,7 +4,6 @@ machine has cores to spare, so Python parses on every core while the store write
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 
@@ -20,7 +19,10 @@ from tracegraph.tree import build_tree
 PARALLEL_MIN_UNITS = 8
 """Fewer units than this are prepared in-process: starting workers costs more than it saves."""
 UNITS_AHEAD_PER_WORKER = 4
-"""Units handed to each worker ahead of the writer: enough to keep it busy, few enough that memory stays flat."""
+"""Units queued per worker: enough to keep it busy."""
+UNITS_BUFFERED_PER_WORKER = 16
+"""Units per worker queued or done but not yet taken in order: a slow unit at the head lets the others run this far
+ahead, and no further, so memory stays flat."""
 
 
 class RunSummary(BaseModel):
@@ -114,7 +116,7 @@ def _die_with_parent() -> None:
 
 def _in_workers(units: list[Unit], limits: Limits, redact: bool,
                 workers: int) -> Iterator[tuple[list[Prepared], list[FileError]]]:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
@@ -124,29 +126,30 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
     context = get_context("fork")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent)
     finished = False
+    # Results are taken as they complete and handed on in unit order from a reorder buffer: a slow unit at the head
+    # no longer leaves a worker idle once the units queued behind it are done (the store still sees unit order).
+    running: dict[Future, int] = {}
+    done: dict[int, tuple[list[Prepared], list[FileError]]] = {}
+    submitted = head = 0
     try:
-        waiting: deque[tuple[Unit, Future]] = deque()
-        queue = iter(units)
-        for unit in queue:
-            waiting.append((unit, pool.submit(_prepare_unit, unit, limits, redact)))
-            if len(waiting) >= workers * UNITS_AHEAD_PER_WORKER:
-                break
-        while waiting:
-            unit, future = waiting.popleft()
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                # A worker died (killed, out of memory): finish the remaining units in this process, as an
-                # ingest without workers would.
-                yield _prepare_unit(unit, limits, redact)
-                for unit, _ in waiting:
-                    yield _prepare_unit(unit, limits, redact)
-                for unit in queue:
-                    yield _prepare_unit(unit, limits, redact)
-                return
-            for unit in queue:
-                waiting.append((unit, pool.submit(_prepare_unit, unit, limits, redact)))
-                break
+        while head < len(units):
+            while (submitted < len(units) and len(running) < workers * UNITS_AHEAD_PER_WORKER
+                   and len(running) + len(done) < workers * UNITS_BUFFERED_PER_WORKER):
+                running[pool.submit(_prepare_unit, units[submitted], limits, redact)] = submitted
+                submitted += 1
+            if head not in done:
+                ready, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in ready:
+                    done[running.pop(future)] = future.result()
+                continue
+            yield done.pop(head)
+            head += 1
+        finished = True
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): finish the remaining units in this process, as an ingest without
+        # workers would, handing on the results the workers did deliver.
+        for index in range(head, len(units)):
+            yield done.pop(index) if index in done else _prepare_unit(units[index], limits, redact)
         finished = True
     finally:
         # After Ctrl-C or a store error, units still queued are dropped at once instead of being parsed for nobody.
