@@ -3,13 +3,15 @@
 With --strict a run with issues is refused, so each batch is checked before it is written. Otherwise the gate only
 reports: runs are written at once and their step tables are checked afterwards, QUALITY_ROWS steps at a time, since
 a great-expectations call costs ~50 ms whatever its size (13 µs per step in a 5,000-step batch, under 5 in an
-87,000-step one). In a large ingest the checks run in a process of their own, forked before the parse workers and
-the writer thread, so the seconds-long great-expectations import and each check leave the writing process (and
-its GIL) alone; a small ingest checks in-process, where the import is paid once per process.
+87,000-step one). In a large ingest the checks run in a process of their own at the lowest CPU priority, forked
+before the parse workers and the writer thread, so the seconds-long great-expectations import and each check leave
+the writing process (and its GIL) alone; a small ingest checks in-process, where the import is paid once per
+process.
 """
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Executor, Future
 
 from tracegraph.ingest.quality import check_rows, step_rows
@@ -96,11 +98,22 @@ def _quality_process() -> Executor:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from tracegraph.load.prepare import _die_with_parent
-
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_start_quality_process)
     pool.submit(_warm_up)
     return pool
+
+
+def _start_quality_process() -> None:
+    """Worker start-up, at the lowest CPU priority: the import and the checks take the time the parse workers,
+    the writer and the store leave (with the same priority, the 2 s import slowed the ingest's first seconds by a
+    third on two cores); whatever is left runs at full speed once the ingest waits for the results."""
+    from tracegraph.load.prepare import _die_with_parent
+
+    _die_with_parent()
+    try:
+        os.nice(19)
+    except OSError:
+        pass  # not permitted here: the checks still run, at the ingest's own priority
 
 
 def _warm_up() -> None:
