@@ -1,8 +1,10 @@
-"""Data-quality gate: a great-expectations suite over each ingest batch's step table, violations mapped to runs.
+"""Data-quality gate: a great-expectations suite over the step tables of ingested runs, violations mapped to runs.
 
 The step table has one row per step (run_id, k, timestamp, whether the call got a result, tool, outcome, ...), plus
 one row per node that names a step the run does not have, and one row for a run without steps, so run-level
 expectations still see it. great-expectations decides pass or fail; the rows it returns as unexpected name the runs.
+load/quality_gate.py decides when and where it runs: each batch before it is written (--strict), or many batches at
+once after the writes.
 
 Timestamp tolerance: within a run, a step may be up to TIMESTAMP_SLACK_MS earlier than the latest step before it.
 Calls that never got a result are exempt when they close the run: Harbor's ATIF lists such calls last with the time
