@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracegraph.tree import stages  # noqa: E402
-from tracegraph.tree.evaluate import evaluate_gold, gold_labels  # noqa: E402
+from tracegraph.evaluate.stages import evaluate_gold, gold_labels  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 LETTER = {"environment": "N", "exploration": "x", "implementation": "I", "verification": "V", "finish": "F", "": "?"}

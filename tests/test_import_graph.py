@@ -26,6 +26,7 @@ LAYERS = [
     "load",         # the conductor: ingest → tree → quality gate → store
     "queries",      # named Cypher over the graph
     "diagnose",     # failure onset per run
+    "evaluate",     # stage and diagnosis metrics against labels, cross-validation, label export
     "mine",         # patterns across diagnosed runs
     "export",       # runs back out as ATIF
     "report",       # HTML and JSON reports
@@ -96,7 +97,7 @@ def test_no_import_from_a_lower_layer_to_a_higher_one():
 
 
 def test_ingest_imports_no_later_stage():
-    later = {"tree", "store", "load", "diagnose", "queries", "mine", "report", "export", "replay", "cli"}
+    later = {"tree", "store", "load", "diagnose", "evaluate", "queries", "mine", "report", "export", "replay", "cli"}
     assert sorted((a, b) for a, targets in GRAPH.items() if _layer(a) == "ingest"
                   for b in targets if _layer(b) in later) == []
 

@@ -10,7 +10,7 @@ from tests.support import FIXTURES
 from tracegraph.cli import cli
 from tracegraph import ingest_paths
 from tracegraph.store import open_store
-from tracegraph.tree.evaluate import parse_source
+from tracegraph.evaluate.stages import parse_source
 from tracegraph.tree.view import load_tree
 
 HEADLESS = FIXTURES / "harbor-atif" / "headless-terminal__bemYu3W"

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES, GOLD_PATH, gold_records
 from tracegraph.cli import cli
-from tracegraph.diagnose.crossval import MAJORITY, cross_validate, folds_of
-from tracegraph.diagnose.evaluate import GoldTrace, load_gold_traces
+from tracegraph.evaluate.crossval import MAJORITY, cross_validate, folds_of
+from tracegraph.evaluate.onsets import GoldTrace, load_gold_traces
 from tracegraph.store import open_store
 
 HEADLINE = ("incorrect_f1_macro", "onset_exact", "onset_within2", "onset_stage", "category")

@@ -260,7 +260,7 @@ def test_cli_diagnose_prints_tokens(tmp_path):
 
 
 def test_eval_scores_the_llm_method(tmp_path):
-    from tracegraph.diagnose.evaluate import evaluate
+    from tracegraph.evaluate.onsets import evaluate
     from tracegraph.store import open_store
 
     gold = [g for g in gold_records() if g["source"].endswith("filter-js-from-html__ANAXTHK")]

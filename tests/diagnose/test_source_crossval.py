@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.diagnose.test_source_labels import WHO_AND_WHEN, traces
 from tracegraph.cli import cli
-from tracegraph.diagnose.source_crossval import _Labelled, cross_validate_source, folds_of, grid
+from tracegraph.evaluate.source_crossval import _Labelled, cross_validate_source, folds_of, grid
 
 
 def test_every_run_is_held_out_once_and_folds_hold_each_subset():

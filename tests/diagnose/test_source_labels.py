@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.support import FIXTURES
 from tracegraph.cli import cli
-from tracegraph.diagnose.source_labels import agent_of, baselines, score_source_labels, source_labels
+from tracegraph.evaluate.source_labels import agent_of, baselines, score_source_labels, source_labels
 from tracegraph.ingest.discover import discover
 from tracegraph.tree import build_tree
 

@@ -7,7 +7,7 @@ import pytest
 from tests.support import FIXTURES
 from tracegraph.ingest.shell import command_effects
 from tracegraph.schema import DeltaOp
-from tracegraph.tree.evaluate import parse_source
+from tracegraph.evaluate.stages import parse_source
 
 
 @pytest.mark.parametrize(("command", "reads"), [

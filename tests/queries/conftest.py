@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import ENGINES, _open
 from tests.support import FIXTURES, gold_records
 from tracegraph.diagnose import DiagnosisResult, diagnose_run, failed_run_ids, write_diagnosis
-from tracegraph.diagnose.evaluate import gold_stage_of
+from tracegraph.evaluate.onsets import gold_stage_of
 from tracegraph import ingest_paths
 from tracegraph.mine import mine_patterns
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support import FIXTURES
-from tracegraph.tree.evaluate import parse_source
+from tracegraph.evaluate.stages import parse_source
 
 HARBOR = FIXTURES / "harbor-atif"
 VIM = FIXTURES / "tb-claude-code/gpt5/vim-terminal-task/vim-terminal-task.1-of-1.2025-11-09__14-07-43"

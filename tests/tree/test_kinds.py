@@ -6,7 +6,7 @@ import json
 
 from tests.support import FIXTURES
 from tracegraph.schema import StepKind
-from tracegraph.tree.evaluate import parse_source
+from tracegraph.evaluate.stages import parse_source
 
 HARBOR = FIXTURES / "harbor-atif"
 GRID = FIXTURES / "tb-claude-code/c4/grid-pattern-transform/grid-pattern-transform.1-of-1.2025-11-08__13-10-33"

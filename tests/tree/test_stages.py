@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import FIXTURES, gold_records
 from tracegraph.schema import StageLabel
-from tracegraph.tree.evaluate import evaluate_gold, parse_source, stage_metrics
+from tracegraph.evaluate.stages import evaluate_gold, parse_source, stage_metrics
 from tracegraph.tree.stages import viterbi
 
 E, X, I, V, F = (StageLabel.environment, StageLabel.exploration, StageLabel.implementation,

@@ -80,7 +80,7 @@ def labels(ctx: Ctx, fmt: str, method: str, output: Path | None) -> None:
 
     Example: tracegraph labels --format codetracebench -o labels.json
     """
-    from tracegraph.diagnose.labels import codetracebench_labels
+    from tracegraph.evaluate.labels import codetracebench_labels
 
     data = codetracebench_labels(ctx.store, method)
     if output:
@@ -119,7 +119,7 @@ def eval_command(ctx: Ctx, gold: Path, root: Path | None, labels: str, method: s
     """
     from rich.progress import Progress
 
-    from tracegraph.diagnose.evaluate import evaluate, read_gold
+    from tracegraph.evaluate.onsets import evaluate, read_gold
 
     ctx.create_store = True  # eval ingests the gold runs, as `ingest` would
     options = {k: v for k, v in {"model": model, "api_base": api_base}.items() if v}
@@ -159,8 +159,8 @@ def eval_command(ctx: Ctx, gold: Path, root: Path | None, labels: str, method: s
 def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
     from rich.progress import Progress
 
-    from tracegraph.diagnose.crossval import MAJORITY, cross_validate
-    from tracegraph.diagnose.evaluate import load_gold_traces
+    from tracegraph.evaluate.crossval import MAJORITY, cross_validate
+    from tracegraph.evaluate.onsets import load_gold_traces
 
     with Progress(console=console(), transient=True, disable=ctx.as_json or not sys.stderr.isatty()) as bar:
         task = bar.add_task("loading", total=None)
@@ -193,7 +193,7 @@ def _eval_cv(ctx: Ctx, records: list[dict], root: Path, scheme: str) -> None:
 
 def _eval_source(ctx: Ctx, path: Path, method: str, options: dict, folds: int | None) -> None:
     from tracegraph.diagnose import diagnose_run, load_trace
-    from tracegraph.diagnose.source_labels import METRICS, score_source_labels
+    from tracegraph.evaluate.source_labels import METRICS, score_source_labels
     from tracegraph.load import ingest_paths
 
     report = ingest_paths([path], ctx.store)
@@ -218,8 +218,8 @@ def _eval_source(ctx: Ctx, path: Path, method: str, options: dict, folds: int | 
 
 
 def _eval_source_cv(ctx: Ctx, traces: list, folds: int, errors: list[str]) -> None:
-    from tracegraph.diagnose.source_crossval import cross_validate_source
-    from tracegraph.diagnose.source_labels import METRICS
+    from tracegraph.evaluate.source_crossval import cross_validate_source
+    from tracegraph.evaluate.source_labels import METRICS
 
     try:
         scored = cross_validate_source(traces, folds, errors=errors)

@@ -31,14 +31,16 @@ def report(ctx: Ctx, run: str | None, all_runs: bool, output: Path | None, metho
 
     Example: tracegraph report dna-assembly -o run.html && tracegraph report --all -o report/
     """
-    from tracegraph.report import diagnose_missing, report_filename, write_all_reports, write_report
+    from tracegraph.diagnose import diagnose_missing
+    from tracegraph.report import report_filename, write_all_reports, write_report
     from tracegraph.store.info import resolve_run
 
     store = ctx.store
     if bool(run) == all_runs:
         raise click.UsageError("name one run or pass --all")
     run_id = resolve_run(store, run) if run else None
-    diagnosed = diagnose_missing(store, [run_id] if run_id else None, method or "heuristic") if diagnose_first else []
+    diagnosed = diagnose_missing(store, method or "heuristic",
+                                 run_ids=[run_id] if run_id else None) if diagnose_first else []
     if all_runs:
         written = write_all_reports(store, output or Path("report"), method)
         data = {**written.model_dump(), "diagnosed": diagnosed}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from tracegraph.diagnose import diagnose_run
+from tracegraph.diagnose import diagnose_missing
 from tracegraph.mine.features import MinedRun, load_runs, step_features
 from tracegraph.mine.patterns import MineConfig, MinedPattern, comparable, describe, mine, pattern_id, statement
 from tracegraph.mine.writeback import patterns_plan, write_patterns
@@ -28,20 +28,6 @@ class MiningResult(BaseModel):
     """Failed runs not mined: no solved run of their framework to compare them with."""
 
 
-UNDIAGNOSED = """
-MATCH (r:Run) WHERE r.status = 'loaded' AND r.outcome IN $outcomes
-  AND coalesce(r.triage, 'agent_failed') IN $verdicts
-OPTIONAL MATCH (r)-[:HAS_DIAGNOSIS]->(d:Diagnosis {method: $method})
-WITH r, count(d) AS n WHERE n = 0 RETURN r.id AS id ORDER BY id
-"""
-
-
-def undiagnosed_failed_runs(store: Store, config: MineConfig) -> list[str]:
-    rows = store.query(UNDIAGNOSED, {"outcomes": config.outcomes, "verdicts": config.verdicts,
-                                     "method": config.method})
-    return [r["id"] for r in rows]
-
-
 def mine_patterns(store: Store, config: MineConfig | None = None, *, write: bool = True) -> MiningResult:
     """Mine the runs that failed through the agent against solved runs and (by default) replace the stored
     Pattern nodes.
@@ -50,9 +36,8 @@ def mine_patterns(store: Store, config: MineConfig | None = None, *, write: bool
     one a run is still mined, but no pattern can touch its onset.
     """
     config = config or MineConfig()
-    diagnosed = undiagnosed_failed_runs(store, config) if config.diagnose_missing else []
-    for run_id in diagnosed:
-        diagnose_run(store, run_id, config.method)
+    diagnosed = diagnose_missing(store, config.method, outcomes=config.outcomes,
+                                 verdicts=config.verdicts) if config.diagnose_missing else []
     runs = load_runs(store, method=config.method, outcomes=config.outcomes, verdicts=config.verdicts,
                      model=config.model, agent=config.agent)
     runs, left_out = comparable(runs)
@@ -65,5 +50,5 @@ def mine_patterns(store: Store, config: MineConfig | None = None, *, write: bool
 
 
 __all__ = ["MineConfig", "MinedPattern", "MinedRun", "MiningResult", "describe", "load_runs", "mine",
-           "mine_patterns", "pattern_id", "patterns_plan", "statement", "step_features", "undiagnosed_failed_runs",
+           "mine_patterns", "pattern_id", "patterns_plan", "statement", "step_features",
            "write_patterns"]

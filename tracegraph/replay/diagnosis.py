@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
-from tracegraph.diagnose import DiagnosisResult, diagnose_run
+from tracegraph.diagnose import DiagnosisResult, diagnose_missing
+from tracegraph.errors import RunNotFoundError
 from tracegraph.store import Store
 
 DIAGNOSIS_QUERY = """
@@ -23,4 +23,8 @@ def stored_diagnosis(store: Store, run_id: str, method: str | None = None) -> Di
 
 def ensure_diagnosis(store: Store, run_id: str, method: str | None = None) -> DiagnosisResult:
     """The stored diagnosis, or a new one (heuristic unless `method` says otherwise) written to the graph first."""
-    return stored_diagnosis(store, run_id, method) or diagnose_run(store, run_id, method or "heuristic")
+    diagnose_missing(store, method or "heuristic", any_method=method is None, run_ids=[run_id], outcomes=None)
+    diagnosis = stored_diagnosis(store, run_id, method)
+    if diagnosis is None:
+        raise RunNotFoundError(f"no loaded run {run_id!r} to diagnose")
+    return diagnosis

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tracegraph.diagnose import DIAGNOSABLE, diagnose_run
+from tracegraph.diagnose import DIAGNOSABLE
 from tracegraph.errors import TracegraphError
 from tracegraph.report.compare import Comparison, compare_runs
 from tracegraph.report.compare_html import render_comparison
@@ -77,16 +77,6 @@ def write_all_reports(store: Store, folder: Path, method: str | None = None) -> 
                           not_diagnosed=[r.run_id for r in rows if needs_diagnosis(r)])
 
 
-def diagnose_missing(store: Store, run_ids: list[str] | None = None, method: str = "heuristic") -> list[str]:
-    """Diagnose (and write back) the given runs, or all, that did not pass and have no diagnosis of `method`."""
-    wanted = set(run_ids) if run_ids is not None else None
-    todo = [r.run_id for r in run_rows(store, method)
-            if needs_diagnosis(r) and (wanted is None or r.run_id in wanted)]
-    for run_id in todo:
-        diagnose_run(store, run_id, method)
-    return todo
-
-
-__all__ = ["Comparison", "ReportData", "ReportError", "RunRow", "WrittenReports", "compare_runs", "diagnose_missing",
+__all__ = ["Comparison", "ReportData", "ReportError", "RunRow", "WrittenReports", "compare_runs",
            "render_comparison", "render_index", "render_run", "report_data", "report_filename", "run_rows",
            "write_all_reports", "write_html", "write_report"]

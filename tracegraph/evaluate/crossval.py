@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from pydantic import BaseModel
 
 from tracegraph.diagnose.config import HeuristicConfig
-from tracegraph.diagnose.evaluate import BASELINES, GoldTrace, RunScore, aggregate, baseline_result, score_run
+from tracegraph.evaluate.onsets import BASELINES, GoldTrace, RunScore, aggregate, baseline_result, score_run
 from tracegraph.diagnose.gate import gated
 from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.diagnose.result import DiagnosisResult

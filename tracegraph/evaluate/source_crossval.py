@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from tracegraph.diagnose.chat import ChatConfig, chat_facts, fire_chat, is_chat, pick_onset
 from tracegraph.diagnose.gate import gated
 from tracegraph.diagnose.heuristic import diagnose_trace
-from tracegraph.diagnose.source_labels import SourceScore, agent_of, baselines, same_agent, source_labels, subset_of
+from tracegraph.evaluate.source_labels import SourceScore, agent_of, baselines, same_agent, source_labels, subset_of
 from tracegraph.schema import RunTrace
 
 TUNED = ("answer_origin", "answer_completion", "unfounded_assumption", "judged_unproductive", "repeated_message")
