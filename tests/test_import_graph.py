@@ -19,6 +19,7 @@ LAYERS = [
     "errors",       # named exceptions
     "llm_client",   # one way to call a model
     "schema",       # pydantic models: labels, properties, types
+    "semantics",    # what a command or tool call does: one lexer, one classifier, one write test
     "ingest",       # find runs, parse each format into RunTrace, redact, check quality
     "learn",        # parsers learned by a model for formats nobody wrote one for (plugs into ingest's table)
     "store",        # one Store interface over FalkorDB and Neo4j, write plans from the schema

@@ -9,7 +9,7 @@ from tracegraph.mine.features import error_kind, file_type
 from tracegraph.mine.patterns import _sequences as sequences
 from tracegraph.mine.patterns import comparable, phrase
 from tracegraph.mine.stats import benjamini_hochberg, fisher_greater
-from tracegraph.tree.commands import command_families
+from tracegraph.semantics.commands import command_families
 
 FW = ["framework:harbor-atif"]
 

@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from tests.support import FIXTURES
-from tracegraph.ingest.shell import shell_tokens, split_simple_commands
+from tracegraph.semantics.lexer import shell_tokens, split_simple_commands
 from tracegraph.store.plan import _value, node_row
 
 

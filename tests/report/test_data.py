@@ -8,7 +8,7 @@ from tests.report.conftest import HARBOR, load, run_id
 from tracegraph.diagnose import DiagnosisResult, diagnose_run, load_trace, write_diagnosis
 from tracegraph.errors import RunNotFoundError
 from tracegraph.report import report_data, run_rows
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import is_file_write
 
 
 def test_report_data_follows_run_and_diagnosis(store):
@@ -27,7 +27,7 @@ def test_report_data_follows_run_and_diagnosis(store):
     assert d.evidence == result.evidence and d.candidates == result.candidates
     assert "onset" in data.roles(result.onset_k) and "chain" in data.roles(result.chain_ks[-1])
 
-    writes = {(x.path, x.k) for x in trace.deltas if x.path and x.op in WRITE_OPS}
+    writes = {(x.path, x.k) for x in trace.deltas if is_file_write(x.op, x.path)}
     shown = {(f.path, k) for f in data.files for k, _ in f.writes}
     assert shown == writes
     assert [t.name for t in data.failing_tests] == sorted(t.name for t in trace.tests if t.status == "failed")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.support import FIXTURES
-from tracegraph.tree.activity import Act
-from tracegraph.tree.commands import is_trivial_code, split_commands
+from tracegraph.semantics.activity import Act
+from tracegraph.semantics.commands import is_trivial_code, split_commands
 from tracegraph.evaluate.stages import parse_source
 from tracegraph.tree.semantics import trace_activities
 

@@ -12,7 +12,7 @@ from tracegraph.diagnose.rules.error_loop import ErrorLoop
 from tracegraph.diagnose.rules.false_claim import FalseClaim
 from tracegraph.diagnose.rules.silent_change import SilentChange
 from tracegraph.schema import Category, DependencyKind, Outcome, RunTrace, StepKind
-from tracegraph.tree.semantics import PLAN_TOOLS
+from tracegraph.semantics.tools import PLAN_TOOLS
 
 
 def rank(signals: list[Firing], config: HeuristicConfig) -> list[Candidate]:

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tracegraph.ingest.shell import CommandEffect, is_noop_command, noop_intent
-from tracegraph.ingest.tools import tool_effects
+from tracegraph.semantics.shell import CommandEffect, is_noop_command, noop_intent
+from tracegraph.semantics.tools import tool_effects
 from tracegraph.ingest.triage import SessionEvidence, triage_run
 from tracegraph.schema import (
     DeltaOp, Observation, Outcome, Run, RunTrace, StateDelta, Step, Task, TestCase, ToolCall,

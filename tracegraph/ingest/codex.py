@@ -16,7 +16,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.jsontext import jsonl_objects
-from tracegraph.ingest.shell import CommandEffect, command_effects
+from tracegraph.semantics.shell import CommandEffect, command_effects
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import DeltaOp, RunTrace
 

@@ -17,7 +17,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.jsontext import jsonl_objects, loads
-from tracegraph.ingest.shell import CommandEffect
+from tracegraph.semantics.shell import CommandEffect
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import DeltaOp, RunTrace
 

@@ -18,7 +18,7 @@ from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files, hash_text
 from tracegraph.ingest.harbor_outcome import read_json
 from tracegraph.ingest.jsontext import loads
-from tracegraph.ingest.shell import CommandEffect
+from tracegraph.semantics.shell import CommandEffect
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import Outcome, RunTrace
 from tracegraph.schema.nodes import DeltaOp

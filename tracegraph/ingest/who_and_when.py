@@ -23,7 +23,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import read_json
-from tracegraph.ingest.shell import CommandEffect, command_effects
+from tracegraph.semantics.shell import CommandEffect, command_effects
 from tracegraph.schema import DeltaOp, Outcome, RunTrace
 
 _TOOL_SPEAKER = re.compile(r"terminal|executor", re.IGNORECASE)

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.shell import command_effects
+from tracegraph.semantics.shell import command_effects
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import RunTrace
 

@@ -16,8 +16,9 @@ from pydantic import BaseModel
 from tracegraph.diagnose.load import load_trace
 from tracegraph.schema import DeltaOp, RunTrace
 from tracegraph.store import Store
-from tracegraph.tree.activity import Act
-from tracegraph.tree.commands import command_families
+from tracegraph.semantics.activity import Act
+from tracegraph.semantics.commands import command_families
+from tracegraph.semantics.writes import is_file_write
 from tracegraph.tree.semantics import trace_activities
 
 RUN_KINDS = ("model", "agent", "framework", "task")
@@ -39,7 +40,6 @@ TELLING_ACTS = {Act.install, Act.test, Act.write_intent, Act.probe, Act.service,
                 Act.write_scratch, Act.finish, Act.run_own}
 """Activities that say something about a run; reading, writing, planning and running happen in every run."""
 _EXCEPTION = re.compile(r"\b([A-Z][A-Za-z]*(?:Error|Exception))\b")
-_WRITE_OPS = {DeltaOp.create, DeltaOp.modify, DeltaOp.delete}
 
 
 class MinedRun(BaseModel):
@@ -99,7 +99,7 @@ def step_features(trace: RunTrace) -> list[list[str]]:
                  else [f"tool:{step.tool}"])
         feats += [f"act:{a.act.value}" for a in acts if a.act in TELLING_ACTS]
         for d in deltas.get(step.k, []):
-            if d.path and d.op in _WRITE_OPS:
+            if is_file_write(d.op, d.path):
                 feats.append(f"writes:{file_type(d.path)}")
             elif d.path and d.op == DeltaOp.read:
                 feats.append(f"reads:{file_type(d.path)}")

@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel
 
 from tracegraph.report.data import ReportData, StepView, report_data
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import is_file_write
 from tracegraph.store import Store
 
 ACTION_OVERLAP_MIN = 0.5
@@ -130,7 +130,7 @@ def _sides(data: ReportData) -> list[StageSide]:
     sides = []
     for g in data.stages:
         views = [v for v in data.steps if g.start_k <= v.step.k <= g.end_k]
-        writes = sorted({d.path for v in views for d in v.deltas if d.path and d.op in WRITE_OPS})
+        writes = sorted({d.path for v in views for d in v.deltas if is_file_write(d.op, d.path)})
         sides.append(StageSide(ordinal=g.ordinal, label=g.label.value, start_k=g.start_k, end_k=g.end_k,
                                steps=[_brief(v) for v in views], actions=sorted({action_key(v) for v in views}),
                                writes=writes, errors=sum(v.step.is_error for v in views)))

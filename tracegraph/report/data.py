@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from tracegraph.diagnose.result import DiagnosisResult, Evidence
 from tracegraph.errors import RunNotFoundError
 from tracegraph.schema import Run, Stage, StateDelta, Step
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import WRITE_OPS
 from tracegraph.store import Store
 from tracegraph.store.info import list_runs
 

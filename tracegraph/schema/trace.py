@@ -11,8 +11,6 @@ from tracegraph.schema.nodes import (
     DeltaOp, File, Node, Observation, Run, Stage, StateDelta, Step, Task, TestCase, ToolCall,
 )
 
-WRITE_OPS = frozenset({DeltaOp.create, DeltaOp.modify, DeltaOp.delete})
-
 
 class DependencyKind(StrEnum):
     """Why a later step depends on an earlier one (the DEPENDS_ON edge's `kind`)."""

@@ -9,7 +9,8 @@ import re
 from rapidfuzz.distance import LCSseq
 
 from tracegraph.schema import DeltaOp, Dependency, DependencyKind, Repeat, RunTrace, Step
-from tracegraph.tree.activity import BUILDING, Act, Activity
+from tracegraph.semantics.writes import is_file_write
+from tracegraph.semantics.activity import BUILDING, Act, Activity
 from tracegraph.tree.semantics import shell_rejected, trace_activities
 
 REPEAT_SIMILARITY = 0.9
@@ -106,7 +107,7 @@ def link_steps(trace: RunTrace, acts: list[list[Activity]] | None = None) -> Non
                 deps.setdefault((k, c), (DependencyKind.checks, f"checks the change made at step {c}"))
             unchecked = []
         for d in deltas:
-            if d.path and d.op in (DeltaOp.create, DeltaOp.modify, DeltaOp.delete):
+            if is_file_write(d.op, d.path):
                 last_writer[d.path] = k
         if any(a.act in BUILDING for a in step_acts):
             unchecked.append(k)

@@ -9,12 +9,10 @@ rejected edit are explore because nothing changed, with the intended action in t
 
 from __future__ import annotations
 
-from tracegraph.schema import DeltaOp, RunTrace, StateDelta, Step, StepKind
-from tracegraph.tree.activity import CHANGING, Act, Activity
+from tracegraph.schema import RunTrace, StateDelta, Step, StepKind
+from tracegraph.semantics.activity import CHANGING, Act, Activity
+from tracegraph.semantics.writes import is_write
 from tracegraph.tree.semantics import shell_rejected, trace_activities
-
-CHANGE_EFFECTS = {"install", "service", "build", "download", "archive", "edit", "delete"}
-
 
 def deltas_by_step(trace: RunTrace) -> dict[int, list[StateDelta]]:
     """Step number → its deltas."""
@@ -32,11 +30,6 @@ def classify_steps(trace: RunTrace, acts: list[list[Activity]] | None = None) ->
         step.kind, step.kind_reason = classify_step(step, by_k.get(step.k, []), step_acts)
 
 
-def _is_write(d: StateDelta) -> bool:
-    return d.op in (DeltaOp.create, DeltaOp.modify, DeltaOp.delete) and (
-        d.path is not None or d.effect in CHANGE_EFFECTS or (d.effect or "").startswith("git-"))
-
-
 def classify_step(step: Step, deltas: list[StateDelta], acts: list[Activity]) -> tuple[StepKind, str]:
     """(kind, reason) of one step from its deltas and activities."""
     if step.is_noop:
@@ -46,7 +39,7 @@ def classify_step(step: Step, deltas: list[StateDelta], acts: list[Activity]) ->
         return StepKind.explore, "the shell rejected the line (syntax error): nothing ran"
     if step.command is not None and step.exit_code in (126, 127) and not deltas:
         return StepKind.explore, f"exit {step.exit_code} (command not found or not executable): no state change"
-    writes = [d for d in deltas if _is_write(d)]
+    writes = [d for d in deltas if is_write(d.op, d.path, d.effect)]
     if writes:
         d = writes[0]
         more = f" (+{len(writes) - 1} more)" if len(writes) > 1 else ""

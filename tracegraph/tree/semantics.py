@@ -6,21 +6,17 @@ import json
 import posixpath
 import re
 
-from tracegraph.ingest.shell import command_effects
-from tracegraph.ingest.tools import shell_command_of
+from tracegraph.semantics.shell import command_effects
+from tracegraph.semantics.tools import (
+    FINISH_ECHOES, FINISH_TOOLS, PLAN_TOOLS, PROBE_TOOLS, SERVICE_TOOLS, WEB_TOOLS, shell_command_of,
+)
 from tracegraph.schema import DeltaOp, RunTrace, StateDelta, Step, ToolCall
-from tracegraph.tree.activity import (
+from tracegraph.semantics.activity import (
     Act, Activity, Workspace, as_intent, command_cwd, is_scratch_path, is_test_path,
 )
-from tracegraph.tree.commands import PATTERN_CHARS, shell_activities
+from tracegraph.semantics.commands import PATTERN_CHARS, shell_activities
+from tracegraph.semantics.writes import WRITE_OPS
 
-FINISH_TOOLS = {"submit", "finish", "attempt_completion", "task_complete", "exit", "complete_task"}
-FINISH_ECHOES = {"echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "echo MINI_SWE_AGENT_FINAL_OUTPUT"}
-"""mini-SWE-agent ends a run by echoing one of these markers (older, newer releases) as its only command."""
-PLAN_TOOLS = {"todowrite", "todoread", "plan", "think", "succeed", "fail", "exitplanmode", "handoff"}
-PROBE_TOOLS = {"bashoutput", "taskoutput"}
-SERVICE_TOOLS = {"killshell", "taskstop"}
-WEB_TOOLS = {"webfetch", "websearch", "browse", "browser", "web_search"}
 _BACKGROUND_KEYS = ("run_in_background", "is_background", "background")
 _NOT_RUN = re.compile(r"command not found|No such file or directory", re.IGNORECASE)
 _UNPARSED = re.compile(r"syntax error|unexpected EOF|unexpected end of file", re.IGNORECASE)
@@ -29,7 +25,7 @@ _UNPARSED = re.compile(r"syntax error|unexpected EOF|unexpected end of file", re
 def _delta_activities(deltas: list[StateDelta], ws: Workspace) -> list[Activity]:
     acts: list[Activity] = []
     for d in deltas:
-        if d.op in (DeltaOp.create, DeltaOp.modify, DeltaOp.delete):
+        if d.op in WRITE_OPS:
             if d.effect == "install":
                 acts.append(Activity(Act.install, "install"))
             elif d.effect == "service":

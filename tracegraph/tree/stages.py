@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from tracegraph.schema import RunTrace, Stage, StageLabel, Step
-from tracegraph.tree.activity import BUILDING, Act, Activity
+from tracegraph.semantics.activity import BUILDING, Act, Activity
 from tracegraph.tree.semantics import trace_activities
 
 E, X, I, V, F = (StageLabel.environment, StageLabel.exploration, StageLabel.implementation,

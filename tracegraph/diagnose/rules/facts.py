@@ -7,8 +7,8 @@ import posixpath
 from dataclasses import dataclass, field
 
 from tracegraph.schema import Category, DeltaOp, RunTrace
-from tracegraph.schema.trace import WRITE_OPS
-from tracegraph.tree.activity import Activity
+from tracegraph.semantics.writes import is_file_write
+from tracegraph.semantics.activity import Activity
 from tracegraph.tree.semantics import trace_activities
 
 _FAILED = {"failed", "error", "errored", "fail"}
@@ -55,7 +55,7 @@ def failing_tests(trace: RunTrace) -> list[str]:
 def writes_by_path(trace: RunTrace) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for d in trace.deltas:
-        if d.path and d.op in WRITE_OPS:
+        if is_file_write(d.op, d.path):
             out.setdefault(d.path, []).append(d.k)
     return out
 

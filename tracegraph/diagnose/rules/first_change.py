@@ -8,7 +8,7 @@ from typing import ClassVar
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
 from tracegraph.schema import Category, StepKind
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import is_file_write
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class FirstChange:
             # Only file writes: a change read from command semantics alone (an install, users, certificates) is
             # weaker evidence of the approach.
             # Making a folder prepares a place for the deliverable; it takes no approach yet.
-            written = [d.path for d in trace.deltas_of(step.k) if d.path and d.op in WRITE_OPS
+            written = [d.path for d in trace.deltas_of(step.k) if is_file_write(d.op, d.path)
                        and d.path not in facts.folders]
             if not written:
                 continue

@@ -10,7 +10,7 @@ from typing import ClassVar
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
 from tracegraph.schema import Category
-from tracegraph.tree.activity import is_test_path
+from tracegraph.semantics.activity import is_test_path
 
 
 @dataclass(frozen=True)

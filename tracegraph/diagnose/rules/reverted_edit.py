@@ -9,7 +9,7 @@ from typing import ClassVar
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
 from tracegraph.schema import Category, DeltaOp
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import is_file_write
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class RevertedEdit:
         arguments = facts.arguments
         writes: dict[str, list] = {}
         for d in facts.trace.deltas:
-            if d.path and d.op in WRITE_OPS and d.path not in facts.scratch:
+            if is_file_write(d.op, d.path) and d.path not in facts.scratch:
                 writes.setdefault(d.path, []).append(d)
         out = []
         for path, deltas in writes.items():

@@ -8,9 +8,9 @@ from typing import ClassVar
 
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
-from tracegraph.ingest.shell import command_effects
+from tracegraph.semantics.shell import command_effects
 from tracegraph.schema import Category
-from tracegraph.schema.trace import WRITE_OPS
+from tracegraph.semantics.writes import is_write
 
 
 def intended_changes(step) -> list[str]:
@@ -19,7 +19,7 @@ def intended_changes(step) -> list[str]:
         return []
     if step.is_noop:
         effects = command_effects(step.intent)
-        return [e.path or e.effect or "" for e in effects if e.op in WRITE_OPS or e.effect in {"install", "service"}]
+        return [e.path or e.effect or "" for e in effects if is_write(e.op, e.path, e.effect)]
     return [part.split(" ", 1)[1] for part in step.intent.split("; ") if " " in part]
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
 from tracegraph.schema import Category, StepKind
-from tracegraph.tree.activity import BUILDING
+from tracegraph.semantics.activity import BUILDING
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,26 @@
-"""State deltas of a tool call from its structured arguments (Claude Code, OpenHands, SWE-agent tools)."""
+"""Tool names: state deltas of a tool call from its structured arguments (Claude Code, OpenHands, SWE-agent tools),
+the shell command a shell tool runs, and the tools that finish, plan, probe, manage services or browse."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tracegraph.ingest.shell import CommandEffect, command_effects
+from tracegraph.semantics.shell import CommandEffect, command_effects
 from tracegraph.schema.nodes import DeltaOp
 
 _SHELL_TOOLS = {"bash", "execute_bash", "run", "shell", "terminal", "cmdrunaction", "exec", "run_command",
                 "bashoutput", "execute_command", "cmd"}
 _PATH_KEYS = ("file_path", "path", "notebook_path", "filename", "file")
+
+# What a tool call is for when its name alone says it (tree/semantics.py reads these; deltas come from tool_effects).
+FINISH_TOOLS = {"submit", "finish", "attempt_completion", "task_complete", "exit", "complete_task"}
+FINISH_ECHOES = {"echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "echo MINI_SWE_AGENT_FINAL_OUTPUT"}
+"""mini-SWE-agent ends a run by echoing one of these markers (older, newer releases) as its only command."""
+PLAN_TOOLS = {"todowrite", "todoread", "plan", "think", "succeed", "fail", "exitplanmode", "handoff"}
+PROBE_TOOLS = {"bashoutput", "taskoutput"}
+SERVICE_TOOLS = {"killshell", "taskstop"}
+WEB_TOOLS = {"webfetch", "websearch", "browse", "browser", "web_search"}
+
 
 
 def _first_path(args: dict[str, Any]) -> str | None:

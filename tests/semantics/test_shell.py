@@ -1,11 +1,11 @@
-"""What shell commands do to files, read from their text (tracegraph.ingest.shell)."""
+"""What shell commands do to files, read from their text (tracegraph.semantics.shell)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.support import FIXTURES
-from tracegraph.ingest.shell import command_effects
+from tracegraph.semantics.shell import command_effects
 from tracegraph.schema import DeltaOp
 from tracegraph.evaluate.stages import parse_source
 

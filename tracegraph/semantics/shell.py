@@ -6,6 +6,8 @@ import re
 from typing import NamedTuple
 
 from tracegraph.schema.nodes import DeltaOp
+from tracegraph.semantics.lexer import split_simple_commands
+from tracegraph.semantics.programs import INSTALLERS, is_install, is_test
 
 
 class CommandEffect(NamedTuple):
@@ -14,8 +16,6 @@ class CommandEffect(NamedTuple):
     effect: str | None = None
 
 
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
-_SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")"}
 _READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "fgrep", "rg", "diff", "file", "stat",
             "md5sum", "sha256sum", "xxd", "hexdump", "od", "strings", "jq", "awk", "sort", "uniq", "cut", "nl", "bat",
             "ls", "tree", "readlink", "realpath", "du", "source", "."}
@@ -24,122 +24,9 @@ _PATTERN_FIRST = {"grep", "egrep", "fgrep", "rg", "awk", "jq"}
 _PATTERN_OPTIONS = {"-e", "-f", "--regexp", "--file", "--from-file"}
 _RUNNERS = {"python", "python3", "python2", "bash", "sh", "zsh", "node", "ruby", "perl", "php", "Rscript", "julia",
             "pypy3", "uv"}
-_INSTALLERS = {"pip", "pip3", "apt", "apt-get", "yum", "dnf", "apk", "npm", "yarn", "pnpm", "conda", "mamba",
-               "gem", "cargo", "go", "brew", "pipx", "poetry", "opam", "cpan", "R"}
-_INSTALL_VERBS = {"install", "add", "update", "upgrade", "sync", "build", "get"}
 _SERVICE = {"systemctl", "service", "nginx", "supervisord", "redis-server", "sshd", "dockerd", "mysqld",
             "postgres", "pg_ctl", "apachectl", "uvicorn", "gunicorn", "flask", "jupyter"}
-_TEST_RUNNERS = {"pytest", "py.test", "tox", "nosetests", "unittest", "jest", "mocha", "ctest"}
 _NOOPS = {":", "true"}
-
-
-def strip_heredocs(command: str) -> tuple[str, list[str]]:
-    """Remove heredoc bodies from a command; return the command and the bodies."""
-    if "<<" not in command:
-        return command, []  # every heredoc starts with <<; a long script without one is returned as it is
-    lines = command.split("\n")
-    out: list[str] = []
-    bodies: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        out.append(line)
-        ends = [m.group(2) for m in _HEREDOC.finditer(line)]
-        i += 1
-        for end in ends:
-            body: list[str] = []
-            while i < len(lines) and lines[i].strip() != end:
-                body.append(lines[i])
-                i += 1
-            i += 1
-            bodies.append("\n".join(body))
-    return "\n".join(out), bodies
-
-
-def _token_pattern(whitespace: str) -> re.Pattern[str]:
-    ws = re.escape(whitespace)
-    return re.compile(
-        rf"(?P<ws>[{ws}]+)|(?P<punct>[;&|()<>]+)|(?P<comment>#[^\n]*\n?)|(?P<word>[^{ws};&|()<>'\"\\#]+)"
-        rf"|'(?P<sq>[^']*)'|\"(?P<dq>(?:[^\"\\]|\\.)*)\"|\\(?P<esc>.)",
-        re.DOTALL,
-    )
-
-
-_TOKEN_PATTERNS: dict[str, re.Pattern[str]] = {}
-_DQ_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-
-
-def _dq_unescape(m: re.Match[str]) -> str:
-    return m.group(1) if m.group(1) in "\"\\" else m.group(0)
-
-
-def shell_tokens(text: str, whitespace: str = " \t\r\n") -> list[str]:
-    """The tokens of `shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")` with `whitespace_split` on.
-
-    The same words, quotes removed, escapes applied, runs of ;&|()<> as one token, `#` to the end of the line a
-    comment, and ValueError on an unclosed quote or a trailing backslash, but by regular expression (shlex reads
-    a character at a time in Python, which made it most of the parse time of a step).
-    """
-    pattern = _TOKEN_PATTERNS.get(whitespace)
-    if pattern is None:
-        pattern = _TOKEN_PATTERNS[whitespace] = _token_pattern(whitespace)
-    tokens: list[str] = []
-    word: list[str] = []
-    in_word = False
-    pos, end = 0, len(text)
-    while pos < end:
-        m = pattern.match(text, pos)
-        if m is None:  # an unclosed quote or a backslash at the very end
-            raise ValueError("No closing quotation" if text[pos] in "'\"" else "No escaped character")
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "word" or kind == "sq" or kind == "esc":
-            word.append(m.group(kind))
-            in_word = True
-        elif kind == "dq":
-            body = m.group("dq")
-            word.append(_DQ_ESCAPE.sub(_dq_unescape, body) if "\\" in body else body)
-            in_word = True
-        else:
-            if in_word:
-                tokens.append("".join(word))
-                word, in_word = [], False
-            if kind == "punct":
-                tokens.append(m.group("punct"))
-    if in_word:
-        tokens.append("".join(word))
-    return tokens
-
-
-_last_split: tuple[str, list[list[str]]] = ("", [])
-"""The last command split and its words: a step's command is split for its effects, then again for is_noop."""
-
-
-def split_simple_commands(command: str) -> list[list[str]]:
-    """Tokenize a shell line into simple commands (words), splitting on ; && || | & and newlines."""
-    global _last_split
-    last_command, last = _last_split
-    if command == last_command:
-        return [list(c) for c in last]
-    commands = _split_simple_commands(command)
-    _last_split = (command, [list(c) for c in commands])
-    return commands
-
-
-def _split_simple_commands(command: str) -> list[list[str]]:
-    text, _ = strip_heredocs(command)
-    text = text[:4000]  # very long inline scripts: effects sit in the first lines
-    text = re.sub(r"\\\n", " ", text).replace("\n", " ; ")
-    commands: list[list[str]] = [[]]
-    try:
-        for tok in shell_tokens(text, " \t\r"):
-            if tok in _SEPARATORS or tok in {"&&", "||", ";;", "|&"}:
-                commands.append([])
-            else:
-                commands[-1].append(tok)
-    except ValueError:  # unbalanced quotes: fall back to whitespace words
-        commands = [line.split() for line in re.split(r"[;&|\n]+", text)]
-    return [c for c in commands if c]
 
 
 def is_noop_command(command: str) -> bool:
@@ -243,10 +130,10 @@ def _simple_command_effects(words: list[str]) -> list[CommandEffect]:
         prog not in {"curl", "wget"} or any(w in {"-o", "-O", "--output"} for w in words)
     ):
         return [CommandEffect(DeltaOp.create, None, "download" if prog in {"curl", "wget"} else "archive")]
-    if prog in _INSTALLERS and any(w in _INSTALL_VERBS for w in ops[:2]):
+    if is_install(prog, words[1:]):
         return [CommandEffect(DeltaOp.modify, None, "install")]
-    if prog == "uv" and ops[:2] == ["pip", "install"]:
-        return [CommandEffect(DeltaOp.modify, None, "install")]
+    if prog in INSTALLERS | {"go"} and "build" in ops[:2]:
+        return [CommandEffect(DeltaOp.modify, None, "build")]
     if prog == "git":
         sub = ops[0] if ops else ""
         if sub in {"commit", "checkout", "reset", "apply", "merge", "rebase", "push", "pull", "clone", "init",
@@ -258,7 +145,7 @@ def _simple_command_effects(words: list[str]) -> list[CommandEffect]:
         return [CommandEffect(DeltaOp.read, None, "git-inspect")]
     if prog in _SERVICE or prog.endswith("ctl") and ops[:1] in (["start"], ["restart"], ["reload"], ["stop"]):
         return [CommandEffect(DeltaOp.modify, None, "service")]
-    if prog in _TEST_RUNNERS or (prog in {"python", "python3"} and ops[:2] == ["-m", "pytest"]):
+    if is_test(prog, words[1:]):
         return [CommandEffect(DeltaOp.execute, p) for p in paths] + [CommandEffect(DeltaOp.execute, None, "test")]
     if prog in _RUNNERS:
         scripts = [p for p in ops if _looks_like_path(p)][:1]

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tracegraph.ingest.shell import shell_tokens, strip_heredocs
-from tracegraph.tree.activity import CHANGING, Act, Activity, Workspace, as_intent, is_test_path
+from tracegraph.semantics.programs import INSTALLERS, is_install, is_test
+from tracegraph.semantics.lexer import split_commands, split_stripped_commands, strip_heredocs
+from tracegraph.semantics.activity import CHANGING, Act, Activity, Workspace, as_intent, is_test_path
 
-_INSTALLERS = {"pip", "pip3", "apt", "apt-get", "yum", "dnf", "apk", "npm", "yarn", "pnpm", "conda", "mamba",
-               "micromamba", "gem", "cargo", "brew", "pipx", "poetry", "opam", "cpan", "cpanm", "uv", "bun",
-               "snap", "R"}
-_INSTALL_VERBS = {"install", "add", "i", "update", "upgrade", "sync", "get"}
 _ENV_PROBES = {"which", "type", "whereis", "uname", "nproc", "free", "df", "lsb_release", "locale",
                "hostname", "whoami", "id", "arch", "lscpu", "ldd", "apt-cache", "apt-file", "lsmod"}
 _VERSION_FLAGS = {"--version", "-V", "-v", "version", "--help", "-h", "help"}
 _PKG_TOOLS = {"pip", "pip3", "npm", "conda", "gem", "dpkg", "apt", "brew", "rpm", "yum", "dnf", "apk"}
 _PKG_QUERIES = {"list", "show", "freeze", "search", "policy", "info", "-l", "-L", "-s", "-Q", "-q", "check"}
-_TEST_RUNNERS = {"pytest", "py.test", "tox", "nox", "nosetests", "jest", "mocha", "vitest", "ctest", "phpunit",
-                 "rspec", "bats"}
-_TEST_SUBCOMMANDS = {"npm", "yarn", "pnpm", "go", "cargo", "make", "mvn", "gradle", "dotnet", "mix", "deno", "bun"}
 _INTERPRETERS = {"python", "python2", "python3", "pypy3", "node", "ruby", "perl", "php", "bash", "sh", "zsh",
                  "Rscript", "julia", "deno", "lua"}
 _PROBES = {"curl", "wget", "nc", "ncat", "netcat", "ss", "netstat", "ps", "pgrep", "lsof", "ping", "telnet",
@@ -65,61 +59,6 @@ _CODE_PROBES = re.compile(r"\bsocket\.|urlopen\(|requests\.(?:get|post|head)\(|h
 """Calls in inline code that ask a running service something."""
 
 
-MAX_COMMAND_CHARS = 8000
-"""Characters of a command line read (a bound on huge inline scripts; ingest clips commands earlier)."""
-_SEPARATORS = {";", "&&", "||", "|", "&", "(", ")", "|&", ";;"}
-_QUOTED_OR_NEWLINE = re.compile(r"""\\.|'[^']*'?|"(?:[^"\\]|\\.?)*"?|\n""", re.DOTALL)
-"""A backslash escape, a quoted span (to its closing quote or the end of the text), or a bare newline."""
-
-
-def _newlines_to_separators(text: str) -> str:
-    """Turn newlines outside quotes into `;`, keeping multi-line quoted code (python -c "...") in one word."""
-    if "\n" not in text:
-        return text
-    return _QUOTED_OR_NEWLINE.sub(_separator_for, text)
-
-
-def _separator_for(span: re.Match[str]) -> str:
-    # Quoted spans and escapes stay as they are; only a newline outside quotes ends a command, and an escaped
-    # newline outside quotes only continues the line.
-    text = span.group()
-    if text == "\n":
-        return " ; "
-    return " " if text == "\\\n" else text
-
-
-def split_commands(command: str) -> list[tuple[list[str], bool]]:
-    """Simple commands of a shell line as (words, run in the background with `&`), heredoc bodies removed."""
-    text, _ = strip_heredocs(command)
-    return _split_without_heredocs(text)
-
-
-def _split_without_heredocs(text: str) -> list[tuple[list[str], bool]]:
-    text = text[:MAX_COMMAND_CHARS]
-    # Stored commands may be cut mid-quote (ingest clips long ones): closing the quote keeps the words readable.
-    for attempt in (text, text + '"', text + "'"):
-        try:
-            return _lex(_newlines_to_separators(attempt))
-        except ValueError:
-            continue
-    return [(line.split(), False) for line in re.split(r"[;&|\n]+", text) if line.split()]
-
-
-def _lex(text: str) -> list[tuple[list[str], bool]]:
-    commands: list[tuple[list[str], bool]] = []
-    current: list[str] = []
-    for tok in shell_tokens(text):
-        if tok in _SEPARATORS:
-            if current:
-                commands.append((current, tok == "&"))
-            current = []
-        else:
-            current.append(tok)
-    if current:
-        commands.append((current, False))
-    return commands
-
-
 def _words(simple: list[str]) -> list[str]:
     """A simple command without redirections, assignments and wrappers (sudo, env, timeout 10, nohup ...)."""
     words: list[str] = []
@@ -142,19 +81,6 @@ def _words(simple: list[str]) -> list[str]:
     return words
 
 
-def _is_install(prog: str, args: list[str]) -> bool:
-    ops = [a for a in args if not a.startswith("-")]
-    if prog.startswith("python") and args[:2] == ["-m", "pip"]:
-        return bool(set(args[2:4]) & _INSTALL_VERBS)
-    if prog in {"uv", "pipx"} and ops[:1] == ["pip"]:
-        ops = ops[1:]
-    if prog in {"dpkg", "rpm"}:
-        return bool({"-i", "--install"} & set(args))
-    if prog == "go":
-        return ops[:1] in (["install"], ["get"])
-    return prog in _INSTALLERS and bool(set(ops[:2]) & _INSTALL_VERBS)
-
-
 def _is_env_probe(prog: str, args: list[str]) -> bool:
     if prog in _ENV_PROBES:
         return True
@@ -163,15 +89,6 @@ def _is_env_probe(prog: str, args: list[str]) -> bool:
     if prog in _PKG_TOOLS and args[:1] and args[0] in _PKG_QUERIES:
         return True
     return prog.startswith("python") and args[:2] == ["-m", "pip"] and args[2:3] != ["install"]
-
-
-def _is_test(prog: str, args: list[str]) -> bool:
-    if prog in _TEST_RUNNERS:
-        return True
-    if prog.startswith("python") and args[:1] == ["-m"] and args[1:2] and args[1] in {"pytest", "unittest",
-                                                                                    "doctest", "nose"}:
-        return True
-    return prog in _TEST_SUBCOMMANDS and bool(args) and args[0] in {"test", "check", "t"}
 
 
 def _output_paths(args: list[str]) -> list[str]:
@@ -201,9 +118,9 @@ def is_trivial_code(code: str) -> bool:
 def _simple_activity(words: list[str], bodies: list[str], ws: Workspace) -> Activity | None:
     prog, args = words[0].rsplit("/", 1)[-1], words[1:]
     head = " ".join(words[:3])
-    if _is_install(prog, args):
+    if is_install(prog, args):
         return Activity(Act.install, " ".join(words[:4]))
-    if _is_test(prog, args):
+    if is_test(prog, args):
         return Activity(Act.test, head)
     if _is_env_probe(prog, args):
         return Activity(Act.env_probe, head)
@@ -297,7 +214,7 @@ def shell_activities(command: str, ws: Workspace, background: bool = False) -> l
     """
     text, bodies = strip_heredocs(command)
     acts: list[Activity] = []
-    commands = _split_without_heredocs(text)
+    commands = split_stripped_commands(text)
     for i, (simple, bg) in enumerate(commands):
         background_cmd = bg or (background and i == len(commands) - 1)
         if simple[0] == "command" and simple[1:2] in (["-v"], ["-V"]):
@@ -330,7 +247,7 @@ _FAMILY_NOISE = {"cd", "echo", "printf", "pwd", "export", "sleep", "test", "[", 
                  "while", "until", "do", "done", "if", "then", "else", "elif", "fi", "case", "esac", "in", "function",
                  "{", "}", "seq", "yes", "xargs", "tee", "local", "read", "let", "eval", "break", "continue"}
 """Shell glue that says nothing about what a command line is for."""
-_SUBCOMMANDED = _INSTALLERS | _CONTAINERS | {"git", "go", "cargo", "systemctl", "service", "kubectl", "conda",
+_SUBCOMMANDED = INSTALLERS | _CONTAINERS | {"git", "go", "cargo", "systemctl", "service", "kubectl", "conda",
                                              "poetry", "uv", "dotnet", "gh", "pre-commit", "django-admin"}
 """Programs whose first word after the options names what they do (`git commit`, `pip install`)."""
 _ALIASES = {"pip3": "pip", "py.test": "pytest", "apt-get": "apt", "python2": "python", "python3": "python",
