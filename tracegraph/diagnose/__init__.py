@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable, Sequence
 
 from tracegraph.diagnose.gate import gated
-from tracegraph.diagnose.load import load_trace, read_run
+from tracegraph.store.read import load_trace, read_run
 from tracegraph.diagnose.result import Candidate, DiagnosisResult, Evidence
 from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph.errors import UnknownNameError

@@ -165,6 +165,6 @@ def diagnose_trace(trace: RunTrace, config: HeuristicConfig | None = None,
 
 def diagnose_run_heuristic(store, run_id: str, config: HeuristicConfig | None = None) -> DiagnosisResult:
     """Load the run's trace from the graph and diagnose it."""
-    from tracegraph.diagnose.load import load_trace
+    from tracegraph.store.read import load_trace
 
     return diagnose_trace(load_trace(store, run_id), config)

@@ -122,7 +122,7 @@ class GoldTrace(NamedTuple):
 def load_gold_traces(gold_records: list[dict], root: Path, store,
                      progress: Callable[[str, int, int], None] | None = None) -> tuple[list[GoldTrace], list[str]]:
     """Ingest each gold record's source below `root` and read its trace back; one line per run that failed."""
-    from tracegraph.diagnose.load import load_trace
+    from tracegraph.store.read import load_trace
     from tracegraph.load import ingest_paths
 
     items: list[GoldTrace] = []

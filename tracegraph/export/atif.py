@@ -7,23 +7,13 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from tracegraph.errors import RunNotFoundError
 from tracegraph.export.validate import check_atif
+from tracegraph.schema import RunTrace
 from tracegraph.store import Store
+from tracegraph.store.read import load_trace
 
 ATIF_VERSION = "ATIF-v1.2"
 """Every field written here exists since v1.1; v1.2 is what Harbor's own trajectories in the fixtures declare."""
-
-RUN_QUERY = "MATCH (r:Run {id: $id}) RETURN properties(r) AS p"
-
-STEPS_QUERY = """
-MATCH (s:Step {run_id: $id}) WHERE $upto IS NULL OR s.k <= $upto
-OPTIONAL MATCH (s)-[:CALLS]->(c:ToolCall)
-OPTIONAL MATCH (s)-[:OBSERVES]->(o:Observation)
-RETURN properties(s) AS step, c.name AS name, c.call_id AS call_id, c.arguments_json AS arguments,
-       o.content AS content, o.size AS size, o.truncated AS truncated
-ORDER BY s.k
-"""
 
 _VERSION = re.compile(r"v?\d[\w.+\-]*")
 _COST_KEYS = ("total_cost_usd", "cost_usd", "instance_cost")
@@ -31,11 +21,9 @@ _COST_KEYS = ("total_cost_usd", "cost_usd", "instance_cost")
 
 def build_atif(store: Store, run_id: str, *, upto_k: int | None = None) -> dict[str, Any]:
     """The run as an ATIF document (validated); with `upto_k`, only its steps 1..upto_k, as a resumable prefix."""
-    runs = store.query(RUN_QUERY, {"id": run_id})
-    if not runs:
-        raise RunNotFoundError(f"no run {run_id!r} in the store")
-    run = runs[0]["p"]
-    rows = store.query(STEPS_QUERY, {"id": run_id, "upto": upto_k})
+    trace = load_trace(store, run_id, upto_k=upto_k)
+    run = trace.run.model_dump(mode="json", exclude_none=True)
+    rows = _step_rows(trace)
     steps: list[dict[str, Any]] = []
     if run.get("task_text"):
         steps.append(_drop_none({"step_id": 1, "timestamp": _iso(run.get("started_at_ms")), "source": "user",
@@ -63,6 +51,20 @@ def build_atif(store: Store, run_id: str, *, upto_k: int | None = None) -> dict[
     }
     check_atif(document)
     return document
+
+
+def _step_rows(trace: RunTrace) -> list[dict[str, Any]]:
+    """Per step: its properties, its tool call's name, id and arguments, its observation as stored."""
+    calls = {c.k: c for c in trace.tool_calls}
+    outputs = {o.k: o for o in trace.observations}
+    rows = []
+    for step in trace.steps:
+        call, out = calls.get(step.k), outputs.get(step.k)
+        rows.append({"step": step.model_dump(mode="json", exclude_none=True),
+                     "name": call.name if call else None, "call_id": call.call_id if call else None,
+                     "arguments": call.arguments_json if call else None, "content": out.content if out else None,
+                     "size": out.size if out else None, "truncated": out.truncated if out else None})
+    return rows
 
 
 def _agent_step(step_id: int, row: dict[str, Any]) -> dict[str, Any]:

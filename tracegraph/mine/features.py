@@ -13,7 +13,7 @@ import re
 
 from pydantic import BaseModel
 
-from tracegraph.diagnose.load import load_trace
+from tracegraph.store.read import load_trace
 from tracegraph.schema import DeltaOp, RunTrace
 from tracegraph.store import Store
 from tracegraph.semantics.activity import Act

@@ -5,20 +5,16 @@ from __future__ import annotations
 from tracegraph.diagnose import DiagnosisResult, diagnose_missing
 from tracegraph.errors import RunNotFoundError
 from tracegraph.store import Store
-
-DIAGNOSIS_QUERY = """
-MATCH (:Run {id: $id})-[:HAS_DIAGNOSIS]->(d:Diagnosis)
-WHERE $method IS NULL OR d.method = $method
-RETURN properties(d) AS p ORDER BY d.created_at_ms DESC, d.method
-"""
+from tracegraph.store.read import read_diagnoses
 
 
 def stored_diagnosis(store: Store, run_id: str, method: str | None = None) -> DiagnosisResult | None:
     """The run's newest stored diagnosis (of `method` when given), or None."""
-    rows = store.query(DIAGNOSIS_QUERY, {"id": run_id, "method": method})
-    if not rows:
+    stored = read_diagnoses(store, run_id, method)
+    if not stored:
         return None
-    return DiagnosisResult.from_properties(rows[0]["p"] | {"run_id": run_id})
+    newest = min(stored, key=lambda p: (-(p.get("created_at_ms") or 0), p.get("method") or ""))
+    return DiagnosisResult.from_properties(newest | {"run_id": run_id})
 
 
 def ensure_diagnosis(store: Store, run_id: str, method: str | None = None) -> DiagnosisResult:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pydantic import BaseModel
 
 from tracegraph.diagnose.result import DiagnosisResult, Evidence
-from tracegraph.errors import RunNotFoundError
 from tracegraph.schema import Run, Stage, StateDelta, Step
 from tracegraph.semantics.writes import WRITE_OPS
 from tracegraph.store import Store
+from tracegraph.store.read import load_trace, read_diagnoses
 from tracegraph.store.info import list_runs
 
 METHOD_PREFERENCE = ("heuristic", "hybrid", "llm")
@@ -19,23 +18,6 @@ METHOD_PREFERENCE = ("heuristic", "hybrid", "llm")
 
 SUMMARY_KEYS = ("file_path", "path", "command", "pattern", "url", "query", "prompt", "description")
 """Arguments that best say what a JSON tool call did, in order of preference."""
-
-RUN_Q = "MATCH (r:Run {id: $id}) RETURN properties(r) AS p"
-STEPS_Q = """
-MATCH (s:Step {run_id: $id}) OPTIONAL MATCH (s)-[:OBSERVES]->(o:Observation)
-RETURN s.k AS k, properties(s) AS p, o.content AS output, o.truncated AS truncated ORDER BY k
-"""
-STAGES_Q = "MATCH (g:Stage {run_id: $id}) RETURN g.ordinal AS ordinal, properties(g) AS p ORDER BY ordinal"
-DELTAS_Q = "MATCH (d:StateDelta {run_id: $id}) RETURN d.k AS k, d.id AS id, properties(d) AS p ORDER BY k, id"
-DEPENDS_Q = "MATCH (a:Step {run_id: $id})-[:DEPENDS_ON]->(b:Step) RETURN a.k AS src, b.k AS dst ORDER BY src, dst"
-TESTS_Q = """
-MATCH (:Run {id: $id})-[:HAS_TEST]->(t:TestCase) OPTIONAL MATCH (t)-[:VERIFIES]->(f:File)
-RETURN t.name AS name, t.status AS status, t.message AS message, collect(f.path) AS files ORDER BY name
-"""
-DIAGNOSES_Q = """
-MATCH (:Run {id: $id})-[:HAS_DIAGNOSIS]->(d:Diagnosis) RETURN d.method AS method, properties(d) AS p ORDER BY method
-"""
-
 
 class StepView(BaseModel):
     """One step as the report shows it: the stored step, its (ingest-truncated) output, deltas and dependencies."""
@@ -121,10 +103,6 @@ class ReportData(BaseModel):
         return [e for e in self.diagnosis.evidence if k in e.steps] if self.diagnosis else []
 
 
-def _props(row_props: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    return {k: v for k, v in row_props.items() if k in model.model_fields and v is not None}
-
-
 def choose_diagnosis(diagnoses: list[DiagnosisView], method: str | None) -> DiagnosisView | None:
     """The asked-for method's diagnosis, else the first present in METHOD_PREFERENCE order."""
     by_method = {d.method: d for d in diagnoses}
@@ -151,27 +129,23 @@ def _files(steps: list[StepView], tests: list[TestView]) -> list[FileTouch]:
 
 
 def report_data(store: Store, run_id: str, method: str | None = None) -> ReportData:
-    """Read one run and its diagnoses from the store into a ReportData (read-only, parameterised Cypher)."""
-    q = {"id": run_id}
-    runs = store.query(RUN_Q, q)
-    if not runs:
-        raise RunNotFoundError(f"no run {run_id!r} in the store")
+    """Read one run and its diagnoses from the store into a ReportData (through the graph reader)."""
+    trace = load_trace(store, run_id)
     deltas: dict[int, list[StateDelta]] = {}
-    for r in store.query(DELTAS_Q, q):
-        deltas.setdefault(r["k"], []).append(StateDelta(**_props(r["p"], StateDelta)))
+    for d in trace.deltas:
+        deltas.setdefault(d.k, []).append(d)
     depends: dict[int, list[int]] = {}
-    for r in store.query(DEPENDS_Q, q):
-        depends.setdefault(r["src"], []).append(r["dst"])
-    steps = [StepView(step=Step(**_props(r["p"], Step)), output=r["output"], output_truncated=bool(r["truncated"]),
-                      deltas=deltas.get(r["k"], []), depends_on=depends.get(r["k"], []))
-             for r in store.query(STEPS_Q, q)]
-    tests = [TestView(name=r["name"], status=r["status"], message=r["message"], files=sorted(set(r["files"])))
-             for r in store.query(TESTS_Q, q)]
-    diagnoses = [DiagnosisView.from_properties(r["p"]) for r in store.query(DIAGNOSES_Q, q)]
-    return ReportData(
-        run=Run(**_props(runs[0]["p"], Run)), steps=steps,
-        stages=[Stage(**_props(r["p"], Stage)) for r in store.query(STAGES_Q, q)],
-        files=_files(steps, tests), tests=tests, diagnoses=diagnoses, diagnosis=choose_diagnosis(diagnoses, method))
+    for dep in trace.dependencies:
+        depends.setdefault(dep.src_k, []).append(dep.dst_k)
+    outputs = {o.k: o for o in trace.observations}
+    steps = [StepView(step=s, output=outputs[s.k].content if s.k in outputs else None,
+                      output_truncated=s.k in outputs and outputs[s.k].truncated,
+                      deltas=deltas.get(s.k, []), depends_on=depends.get(s.k, [])) for s in trace.steps]
+    tests = [TestView(name=t.name, status=t.status, message=t.message, files=trace.test_files.get(t.name, []))
+             for t in trace.tests]
+    diagnoses = [DiagnosisView.from_properties(p) for p in read_diagnoses(store, run_id)]
+    return ReportData(run=trace.run, steps=steps, stages=trace.stages, files=_files(steps, tests), tests=tests,
+                      diagnoses=diagnoses, diagnosis=choose_diagnosis(diagnoses, method))
 
 
 class RunRow(BaseModel):

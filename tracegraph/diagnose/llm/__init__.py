@@ -12,7 +12,7 @@ from tracegraph.diagnose.llm.answer import Submission, to_result
 from tracegraph.diagnose.llm.loop import LLMConfig, LLMError, run_loop
 from tracegraph.diagnose.llm.prompts import opening
 from tracegraph.diagnose.llm.tools import GraphTools, write_clause
-from tracegraph.diagnose.load import load_trace
+from tracegraph.store.read import load_trace
 from tracegraph.diagnose.result import DiagnosisResult, Evidence
 from tracegraph.store import Store
 
