@@ -32,7 +32,7 @@ LAYERS = [
     "export",       # runs back out as ATIF
     "report",       # HTML and JSON reports
     "replay",       # hint packages for a second attempt
-    "explore",      # Neo4j Browser / Bloom styles made from the schema
+    "neo4j_styles", # Neo4j Browser stylesheet and Bloom perspective made from the schema
     "cli",          # cli.py and commands/: a thin skin over the library
     "tracegraph",   # the top-level package: the public API in one import
 ]

@@ -1,6 +1,6 @@
 """Write tracegraph.grass (Neo4j Browser) and bloom-perspective.json (Neo4j Bloom) from the schema and one style table.
 
-Run `python -m tracegraph.explore.build` after a label, property or relationship type changes; a test fails while
+Run `python -m tracegraph.neo4j_styles.build` after a label, property or relationship type changes; a test fails while
 the committed files differ from what this writes.
 """
 

@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.queries.cypher_check import declared, unknown_references
-from tracegraph.explore import build
+from tracegraph.neo4j_styles import build
 from tracegraph.schema import LABELS, REL_SPECS
 
 
