@@ -114,14 +114,16 @@ def test_kill_9_at_a_random_point_keeps_earlier_runs_and_label_scans_true(tmp_pa
 
 
 @pytest.mark.long
-@pytest.mark.xfail(strict=True, reason="FalkorDB 4.16.3 segfaults reading back its own snapshot of this store "
-                                       "(RdbLoadAdjMatrix_v18); see README, Known issues")
 def test_store_of_40000_nodes_opens_again_after_close(tmp_path):
+    # 40 copies make 64,000 distinct edges: a snapshot FalkorDB 4.16.3 cannot read back (README, Known issues).
+    # The store keeps its log instead (tests/reliability/test_unreadable_snapshot.py has the small cases).
     from tracegraph import ingest_paths
 
     runs = make_copies(tmp_path / "runs", 40)
     with open_store(str(tmp_path / "store")) as store:
         assert not ingest_paths([runs], store).errors
         counts = graph_counts(store)
-    with open_store(str(tmp_path / "store")) as store:
-        assert graph_counts(store) == counts
+    for _ in range(2):
+        with open_store(str(tmp_path / "store")) as store:
+            assert graph_counts(store) == counts
+            assert_no_partial_runs(store)

