@@ -21,6 +21,7 @@ OBSERVATION_LIMIT = 4000
 """Characters of each tool result kept in the graph (the full size is kept in `size`)."""
 SUMMARY_LIMIT = 600
 THOUGHT_LIMIT = 2000
+ARGUMENTS_LIMIT = 20000
 
 _ERROR_PATTERNS = re.compile(
     r"Traceback \(most recent call last\)|command not found|No such file or directory|Permission denied|"
@@ -82,6 +83,7 @@ class TraceBuilder:
         self.tests: list[TestCase] = []
         self.test_files: dict[str, list[str]] = {}
         self.observation_full: dict[int, str] = {}
+        self.clipped_full: dict[tuple[str, str], str] = {}
         self.session = SessionEvidence()
         """What the artifacts show of the agent's session besides its steps (read by triage)."""
         self._written: set[str] = set()
@@ -124,14 +126,17 @@ class TraceBuilder:
         sid = f"{self.run_id}#{k}"
         base_cwd = cwd or self.cwd
         self.steps.append(Step(
-            id=sid, run_id=self.run_id, k=k, tool=tool, action=clip_text(action, THOUGHT_LIMIT) or "",
-            command=clip_text(command, THOUGHT_LIMIT), call_id=call_id, thought=clip_text(thought, THOUGHT_LIMIT),
+            id=sid, run_id=self.run_id, k=k, tool=tool, action=self._clip(sid, "action", action, THOUGHT_LIMIT) or "",
+            command=self._clip(sid, "command", command, THOUGHT_LIMIT), call_id=call_id,
+            thought=self._clip(sid, "thought", thought, THOUGHT_LIMIT),
             observation=clip_text(observation, SUMMARY_LIMIT), observation_size=len(observation),
             is_error=bool(is_error), exit_code=exit_code, timestamp_ms=timestamp_ms, role=role,
-            is_noop=is_noop, intent=clip_text(intent, 500),
+            is_noop=is_noop, intent=self._clip(sid, "intent", intent, 500),
         ))
-        self.calls.append(ToolCall(id=f"{sid}/call", run_id=self.run_id, k=k, name=tool, call_id=call_id,
-                                   arguments_json=json.dumps(args, ensure_ascii=False, default=str)[:20000]))
+        self.calls.append(ToolCall(
+            id=f"{sid}/call", run_id=self.run_id, k=k, name=tool, call_id=call_id,
+            arguments_json=self._clip(f"{sid}/call", "arguments_json",
+                                      json.dumps(args, ensure_ascii=False, default=str), ARGUMENTS_LIMIT)))
         self.observations.append(Observation(
             id=f"{sid}/obs", run_id=self.run_id, k=k, content=clip_text(observation, self.observation_limit) or "",
             size=len(observation), truncated=len(observation) > self.observation_limit, is_error=bool(is_error)))
@@ -157,7 +162,7 @@ class TraceBuilder:
             return
         self._test_ids.add(tid)
         self.tests.append(TestCase(id=tid, run_id=self.run_id, name=name, status=status,
-                                   message=clip_text(message, 2000)))
+                                   message=self._clip(tid, "message", message, 2000)))
         if files:
             self.test_files[name] = sorted(set(files))
 
@@ -167,16 +172,23 @@ class TraceBuilder:
         fields.setdefault("outcome", Outcome.unknown)
         for key in ("verifier_output", "task_text", "final_message"):
             if fields.get(key):
-                fields[key] = clip_text(fields[key], 4000 if key != "final_message" else 2000)
+                fields[key] = self._clip(self.run_id, key, fields[key], 4000 if key != "final_message" else 2000)
         run = Run(id=self.run_id, run_id=self.run_id, name=self.name, framework=self.framework, source=self.source,
                   fidelity=self.fidelity, content_hash=self.content_hash, step_count=len(self.steps), **fields)
         task = Task(id=run.task_id, name=run.task_id) if run.task_id else None
         trace = RunTrace(run=run, task=task, steps=self.steps, tool_calls=self.calls, observations=self.observations,
                          deltas=self.deltas, tests=self.tests, test_files=self.test_files,
-                         observation_full=self.observation_full)
+                         observation_full=self.observation_full, clipped_full=self.clipped_full)
         verdict, reason = triage_run(trace, self.session)
-        run.triage, run.triage_reason = verdict, clip_text(reason, 500)
+        run.triage, run.triage_reason = verdict, self._clip(self.run_id, "triage_reason", reason, 500)
         return trace
+
+    def _clip(self, node_id: str, field: str, text: str | None, limit: int) -> str | None:
+        """`clip_text`, keeping the whole text of a cut one so redaction can mask a secret the cut splits."""
+        clipped = clip_text(text, limit)
+        if clipped is not text and text is not None:
+            self.clipped_full[(node_id, field)] = text
+        return clipped
 
 
 def _action_text(args: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick_rs
 
-from tracegraph.schema import RunTrace
+from tracegraph.schema import Observation, RunTrace, Step
 
 MASK = "[REDACTED]"
 VENDORED = Path(__file__).with_name("secret_patterns.json")
@@ -576,8 +576,9 @@ def _recut(stored: str, full: str, redacted: str) -> str | None:
 def redact_trace(trace: RunTrace) -> int:
     """Mask secrets in every stored string of the run, in place; returns the number of redactions.
 
-    Tool results are redacted whole and then cut again, so a secret the cut would split (a PEM block whose END
-    line falls past the limit) is masked before it is cut.
+    A string the builder cut to its limit (a tool result, a thought, a command, arguments JSON, the final message)
+    is redacted over its whole text and then cut again, so a secret the cut would split (a PEM block whose END line
+    falls past the limit, a token cut in half) is masked before it is cut.
     """
     total = 0
     # The same text is often stored twice (a short observation on its step and its Observation, a command as the
@@ -589,41 +590,45 @@ def redact_trace(trace: RunTrace) -> int:
             redacted[value] = (redact_json if as_json else redact_text)(value)  # type: ignore[assignment]
         return redacted[value]
 
-    # A tool result is redacted over what is stored of it plus a margin (a secret the cut would split ends inside
-    # it; a PEM block longer than that is masked to the end of the window), not over the whole result: long tool
-    # output is most of a run's text, and none of it past the window is stored.
+    # A cut text is redacted over what is stored of it plus a margin (a secret the cut would split ends inside it;
+    # a PEM block longer than that is masked to the end of the window), not over the whole text: long tool output
+    # is most of a run's text, and none of it past the window is stored.
     stored: dict[int, int] = {}
     for step in trace.steps:
         stored[step.k] = max(stored.get(step.k, 0), len(step.observation or ""))
     for obs in trace.observations:
         stored[obs.k] = max(stored.get(obs.k, 0), len(obs.content))
-    full_texts = {}
+    windows: dict[int, tuple[str, str]] = {}
     for k, full in trace.observation_full.items():
         if full:
-            full_texts[k] = (full, clean(full[:stored.get(k, 0) + WINDOW_MARGIN])[0])
-            trace.observation_full[k] = full_texts[k][1]
-    recut: set[tuple[int, str]] = set()
-    for step in trace.steps:
-        if step.k in full_texts and step.observation:
-            recut.add((id(step), "observation"))
-    for obs in trace.observations:
-        if obs.k in full_texts and obs.content:
-            recut.add((id(obs), "content"))
+            windows[k] = (full, clean(full[:stored.get(k, 0) + WINDOW_MARGIN])[0])
+            trace.observation_full[k] = windows[k][1]
+
+    def whole_text(node: Any, field: str) -> tuple[str, str] | None:
+        """The whole text `node.field` was cut from, and its redacted window."""
+        if field in ("observation", "content") and getattr(node, "k", None) in windows \
+                and isinstance(node, (Step, Observation)):
+            return windows[node.k]
+        full = trace.clipped_full.get((node.id, field))
+        if full is None:
+            return None
+        if field.endswith("_json"):  # JSON is redacted by its keys, which a window would cut off
+            return full, clean(full, as_json=True)[0]
+        return full, clean(full[:len(getattr(node, field)) + WINDOW_MARGIN])[0]
 
     old_run_id = trace.run.id
     old_names = [(node, node.name) for node in [*trace.tests, *([trace.task] if trace.task else [])]]
     for node in [trace.run, *([trace.task] if trace.task else []), *trace.steps, *trace.tool_calls,
                  *trace.observations, *trace.deltas, *trace.tests]:
-        k = getattr(node, "k", None)
         for field, value in list(vars(node).items()):
             if type(value) is not str or not value or field in ("id", "run_id"):
                 continue
             new = None
-            if (id(node), field) in recut:
-                full, red = full_texts[k]
-                new = _recut(value, full, red)
-                if new is not None:
-                    masked = max(0, new.count(MASK) - value.count(MASK))
+            whole = whole_text(node, field)
+            if whole is not None:
+                new = _recut(value, *whole)
+                # a mask the second cut split in two still counts
+                masked = max(int(new != value), new.count(MASK) - value.count(MASK)) if new is not None else 0
             if new is None:
                 new, masked = clean(value, as_json=field.endswith("_json"))
             if masked:
@@ -641,4 +646,5 @@ def redact_trace(trace: RunTrace) -> int:
         if node.name != old_name and node.id.endswith(old_name):
             node.id = node.id[:len(node.id) - len(old_name)] + node.name  # ids are left as the parser made them
     trace.test_files = {clean(name)[0]: [clean(p)[0] for p in paths] for name, paths in trace.test_files.items()}
+    trace.clipped_full = {}  # read; the whole texts are not redacted past the window and must not travel on
     return total

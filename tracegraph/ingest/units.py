@@ -94,6 +94,9 @@ def scrub_surrogates(trace: RunTrace) -> None:
             if cleaned is not value:
                 fields[name] = graph_key(cleaned) if name in ("id", "run_id") else cleaned
     trace.test_files = {clean(k): [clean(p) for p in v] for k, v in trace.test_files.items()}
+    # The whole texts of cut strings are what redaction scans (its matcher cannot take a lone surrogate).
+    trace.observation_full = {k: clean(v) for k, v in trace.observation_full.items()}  # type: ignore[misc]
+    trace.clipped_full = {k: clean(v) for k, v in trace.clipped_full.items()}  # type: ignore[misc]
 
 
 def apply_limits(trace: RunTrace, limits: Limits) -> int:

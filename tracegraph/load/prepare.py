@@ -77,6 +77,7 @@ def _prepare_unit(unit: Unit, limits: Limits, redact: bool) -> tuple[list[Prepar
         # The full observation texts served the limits and the tree; nothing downstream reads them, and they are
         # half of what would travel back to the writer (and not redacted).
         trace.observation_full = {}
+        trace.clipped_full = {}
     return prepared, errors
 
 

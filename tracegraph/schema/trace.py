@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tracegraph.schema.edges import Edge, RelType
 from tracegraph.schema.nodes import (
@@ -63,6 +63,9 @@ class RunTrace(BaseModel):
     """Test name → file paths the test checks (from names and verifier output)."""
     observation_full: dict[int, str] = {}
     """Full observation text per step before truncation (kept in memory for analysis, never stored)."""
+    clipped_full: dict[tuple[str, str], str] = Field(default_factory=dict, exclude=True)
+    """(node id, field) → the whole text of a string the builder cut to its limit (in memory, never stored): what
+    redaction reads, so a secret the cut splits is masked before it is cut."""
 
     @property
     def run_id(self) -> str:
