@@ -79,8 +79,8 @@ def test_embedded_server_killed_mid_ingest_is_one_line_error_and_rerun_completes
         stop_server(store_dir)
 
 
-def test_run_cut_off_while_its_old_copy_was_deleted_is_swept(tmp_path):
-    """A re-ingest killed between deleting a run's old steps and writing the new ones leaves no 'loaded' husk."""
+def test_rerun_cut_off_while_its_old_copy_was_set_aside_keeps_the_old_copy(tmp_path):
+    """A re-ingest killed after setting part of a run's old copy aside leaves the old copy whole, no 'loaded' husk."""
     from tracegraph import ingest_paths
     from tracegraph.ingest.who_and_when import WhoAndWhenParser
     from tracegraph.store.plan import write_runs_plan
@@ -89,14 +89,16 @@ def test_run_cut_off_while_its_old_copy_was_deleted_is_swept(tmp_path):
     source = FIXTURES / "who-and-when" / "hand-crafted" / "1.json"
     with open_store(str(tmp_path / "store")) as store:
         ingest_paths([source], store)
+        before = graph_counts(store)
         trace = build_tree(next(WhoAndWhenParser().parse(source)))
         plan = write_runs_plan([trace])
-        store.execute(plan[:4])  # marked, then Stage, Step and ToolCall nodes deleted: the process dies here
+        store.execute(plan[:4])  # the Run and Stage, Step nodes set aside: the process dies here
     with open_store(str(tmp_path / "store")) as store:
-        assert store.query("MATCH (r:Run) RETURN count(r) AS c") == [{"c": 0}]
-        assert assert_no_partial_runs(store) == 0
-        ingest_paths([source], store)
         assert assert_no_partial_runs(store) == 1
+        assert graph_counts(store) == before
+        ingest_paths([source], store, force=True)
+        assert assert_no_partial_runs(store) == 1
+        assert graph_counts(store) == before
 
 
 def test_reingest_is_idempotent_across_formats(store):

@@ -127,8 +127,9 @@ def test_failed_write_leaves_nothing_of_the_run(store):
 
     trace = build_tree(next(HarborAtifParser().parse(HARBOR / "dna-assembly__BC7CeVz")))
     plan = write_runs_plan([trace])
-    broken = plan[:-2] + [Statement("UNWIND $rows AS r MERGE (n:Step {id: r.id}) SET n.k = 1 / r.zero",
-                                    {"rows": [{"id": "x", "zero": 0}]})] + plan[-2:]
+    loaded_at = next(i for i, s in enumerate(plan) if "SET r.status = 'loaded'" in s.cypher)
+    broken = plan[:loaded_at] + [Statement("UNWIND $rows AS r MERGE (n:Step {id: r.id}) SET n.k = 1 / r.zero",
+                                           {"rows": [{"id": "x", "zero": 0}]})] + plan[loaded_at:]
     try:
         store.execute(broken, cleanup_runs_plan([trace]))
     except StoreError:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from tracegraph.errors import SchemaVersionError
-from tracegraph.store.plan import PARTIAL_RUNS, Statement, delete_runs_statements, prune_unlinked_statements
+from tracegraph.store.plan import (
+    PARTIAL_RUNS, REPLACED, REPLACED_RUNS, Statement, prune_unlinked_statements, settle_runs_statements,
+)
 
 QUERY_TIMEOUT_S = 300.0
 """Default server-side time limit of a read query."""
@@ -62,8 +64,9 @@ def open_existing_schema(store: Store, location: str) -> bool:
     if rows[0]["version"] != SCHEMA_VERSION:
         raise SchemaVersionError(f"store {location} holds schema version {rows[0]['version']}, this tracegraph "
                                  f"writes {SCHEMA_VERSION}: run `tracegraph db reset`")
-    partial = [r["id"] for r in store.query(PARTIAL_RUNS)]
-    if partial:
+    unsettled = [r["id"] for r in store.query(PARTIAL_RUNS)]
+    unsettled += [r["id"][:-len(REPLACED)] for r in store.query(REPLACED_RUNS) if r["id"].endswith(REPLACED)]
+    if unsettled:
         # Shared File and Task nodes the half-written runs created would be left without edges: they go too.
-        store.execute(delete_runs_statements(partial) + prune_unlinked_statements())
+        store.execute(settle_runs_statements(sorted(set(unsettled))) + prune_unlinked_statements())
     return True

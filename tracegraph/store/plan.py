@@ -139,29 +139,71 @@ def prune_unlinked_statements() -> list[Statement]:
                       "WHERE degree = 0 DELETE n", {}) for label in ("File", "Task")]
 
 
-def write_runs_plan(traces: list[RunTrace]) -> list[Statement]:
-    """Replace each run's subgraph: delete the old one, write Run (status loading), the rest, then mark loaded.
+REPLACED = "~replaced"
+"""Appended to the ids of a run's old copy while its new copy is written: the old copy comes back if that fails."""
 
-    Run ids must be distinct (the ingest loads a run found twice once): runs are created, not merged.
+
+def set_aside_statements(run_ids: list[str]) -> list[Statement]:
+    """Rename each run's current copy (if any) out of the new copy's way, its Run node first (status 'replaced'),
+    so a half-done rename is recognised by that Run node."""
+    params = {"ids": run_ids, "suffix": REPLACED}
+    out = [Statement("UNWIND $ids AS rid MATCH (r:Run {id: rid}) "
+                     "SET r.id = rid + $suffix, r.run_id = rid + $suffix, r.status = 'replaced'", params)]
+    out += [Statement(f"UNWIND $ids AS rid MATCH (n:{label} {{run_id: rid}}) "
+                      "SET n.id = n.id + $suffix, n.run_id = rid + $suffix", params) for label in PER_RUN_LABELS]
+    return out
+
+
+def write_runs_plan(traces: list[RunTrace]) -> list[Statement]:
+    """Replace each run's subgraph: set the old copy aside, write Run (status loading), the rest, mark it loaded,
+    then delete the old copy.
+
+    Run ids must be distinct (the ingest loads a run found twice once): runs are created, not merged. Until the
+    new copy is loaded the old one stays in the graph under other ids, so a failed or killed re-ingest gives it
+    back (`cleanup_runs_plan`, and `settle_runs_statements` at the next open): a run is replaced whole or not at all.
+    The Run node of the new copy is written first, as the marker of that state.
     """
     ids = [t.run_id for t in traces]
-    # An old copy is marked first: a process killed while deleting it leaves a run the next open sweeps away,
-    # never a 'loaded' run with half its steps gone.
-    plan = [Statement("UNWIND $ids AS rid MATCH (r:Run {id: rid}) SET r.status = 'loading'", {"ids": ids})]
-    plan += delete_runs_statements(ids)
+    plan = set_aside_statements(ids)
     plan += nodes_statements((t.run for t in traces), fresh_runs=True)
     plan += nodes_statements((n for t in traces for n in t.nodes()[1:]), fresh_runs=True)
     plan += edges_statements((e for t in traces for e in t.edges()), fresh_runs=True)
     plan.append(Statement("UNWIND $ids AS rid MATCH (r:Run {id: rid}) SET r.status = 'loaded'", {"ids": ids}))
+    plan += delete_runs_statements([rid + REPLACED for rid in ids])
     return plan
 
 
 def cleanup_runs_plan(traces: list[RunTrace]) -> list[Statement]:
-    ids = [t.run_id for t in traces]
+    """After a failed `write_runs_plan`: remove what it wrote of the new copies and give the old ones back."""
     files = sorted({f.id for t in traces for f in t.files()})
     tasks = sorted({t.task.id for t in traces if t.task})
-    return delete_runs_statements(ids) + prune_orphans_statements(files, tasks)
+    return settle_runs_statements([t.run_id for t in traces]) + prune_orphans_statements(files, tasks)
+
+
+def settle_runs_statements(run_ids: list[str]) -> list[Statement]:
+    """Finish the replacement of runs whose write stopped anywhere in `write_runs_plan`; each step holds whatever
+    state the write (or an earlier settling) stopped in, so running it again after a kill is safe.
+
+    A new copy still 'loading' goes; a set-aside copy goes if its new copy is 'loaded', else gets its ids back.
+    Nodes still under the run's own id with no 'loading' Run are the old copy's, not yet set aside: they stay.
+    """
+    params = {"ids": run_ids, "suffix": REPLACED}
+    labels = [*PER_RUN_LABELS, "Run"]  # the Run node last: it is what marks the state of the rest
+    unfinished = [Statement(f"UNWIND $ids AS rid MATCH (:Run {{id: rid, status: 'loading'}}) "
+                            f"MATCH (n:{label} {{run_id: rid}}) DETACH DELETE n", params) for label in labels]
+    superseded = [Statement(f"UNWIND $ids AS rid MATCH (:Run {{id: rid, status: 'loaded'}}) "
+                            f"MATCH (n:{label} {{run_id: rid + $suffix}}) DETACH DELETE n", params)
+                  for label in labels]
+    put_back = [Statement(f"UNWIND $ids AS rid OPTIONAL MATCH (now:Run {{id: rid}}) WITH rid, now WHERE now IS NULL "
+                          f"MATCH (n:{label} {{run_id: rid + $suffix}}) "
+                          "SET n.id = substring(n.id, 0, size(n.id) - size($suffix)), n.run_id = rid", params)
+                for label in PER_RUN_LABELS]
+    put_back.append(Statement("UNWIND $ids AS rid OPTIONAL MATCH (now:Run {id: rid}) WITH rid, now WHERE now IS NULL "
+                              "MATCH (r:Run {id: rid + $suffix}) SET r.id = rid, r.run_id = rid, r.status = 'loaded'",
+                              params))
+    return unfinished + superseded + put_back
 
 
 PARTIAL_RUNS = "MATCH (r:Run) WHERE r.status = 'loading' RETURN r.id AS id"
+REPLACED_RUNS = "MATCH (r:Run) WHERE r.status = 'replaced' RETURN r.id AS id"
 
