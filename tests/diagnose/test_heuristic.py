@@ -10,7 +10,7 @@ import pytest
 from tests.support import FIXTURES
 from tracegraph.diagnose import diagnose_run, failed_run_ids
 from tracegraph.diagnose.heuristic import diagnose_trace
-from tracegraph.diagnose.rules import writes_by_path
+from tracegraph.diagnose.rules import facts_of, writes_by_path
 from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph import ingest_paths
 from tracegraph.ingest.discover import discover
@@ -52,13 +52,32 @@ def test_deliverable_never_written_means_premature_stop_at_the_end():
 
 def test_a_checked_file_written_under_another_name_beside_it_is_a_misplaced_write():
     # The checks read /root/.jupyter/jupyter_notebook_config.py, never written; step 15 wrote the settings to
-    # jupyter_server_config.py in the same folder. Earlier changes (mkdir at 9, the certificate at 11) are weaker.
+    # jupyter_server_config.py in the same folder (and again at 26, the same mistake carried on). Earlier changes
+    # (mkdir at 9, the certificate at 11) are weaker.
     result = diagnose_trace(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server"))
-    assert [e.steps for e in result.evidence if e.rule == "misplaced_write"] == [[15]]
+    assert [e.steps for e in result.evidence if e.rule == "misplaced_write"] == [[15, 26]]
+    assert 26 in result.chain_ks
     assert (result.onset_k, result.category) == (15, "mislocalized_edit")
     reason = next(e.reason for e in result.evidence if e.rule == "misplaced_write")
     assert "jupyter_server_config.py" in reason and "jupyter_notebook_config.py" in reason
     assert result.incorrect_ks == [15, 26, 32]  # 26 edits the same wrong file; 32 claims the task done
+
+
+def test_a_file_the_verifier_could_not_open_written_elsewhere_is_a_misplaced_write():
+    # The verifier's qemu says it failed to open ramfs/initramfs.cpio.gz (a relative path, so no checked file);
+    # the agent's archive went one folder up at step 18 and again at 21.
+    trace = trace_of(FIXTURES / "tb-claude-code" / "coder" / "build-initramfs-qemu")
+    result = diagnose_trace(trace)
+    assert (result.onset_k, result.category) == (18, "mislocalized_edit")
+    assert [e.steps for e in result.evidence if e.rule == "misplaced_write"] == [[18, 21]]
+    assert "ramfs/initramfs.cpio.gz" in next(e.reason for e in result.evidence if e.rule == "misplaced_write")
+
+
+def test_a_missing_file_the_agent_wrote_at_that_relative_path_is_not_misplaced():
+    trace = trace_of(FIXTURES / "tb-claude-code" / "coder" / "build-initramfs-qemu")
+    trace.run.verifier_output = "qemu: could not load initrd 'ramfs/init': No such file or directory"
+    assert facts_of(trace).missing == {"ramfs/init"}
+    assert not [e for e in diagnose_trace(trace).evidence if e.rule == "misplaced_write"]
 
 
 def test_a_script_beside_the_verifiers_test_file_is_no_misplaced_write():

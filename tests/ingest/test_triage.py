@@ -10,7 +10,7 @@ import pytest
 from tests.support import FIXTURES
 from tracegraph.ingest.discover import discover
 from tracegraph.ingest.triage import SessionEvidence, triage_run
-from tracegraph.schema import Outcome, Run, RunTrace, Triage
+from tracegraph.schema import Outcome, Run, RunTrace, Step, TestCase, Triage
 
 HARBOR = FIXTURES / "harbor-atif"
 TB1_MINI = FIXTURES / "terminal-bench-1" / "20250825_swe-agent-mini_claude-4-sonnet"
@@ -44,6 +44,45 @@ def test_infrastructure_failed():
     run = parse(HARBOR / "regex-log__XYfBZFy").run
     assert (run.triage, run.triage_reason) == (
         Triage.infrastructure_failed, "verifier could not run its checks: Failed to connect to github.com port 443")
+
+
+def test_a_check_that_hard_codes_a_path_the_task_never_names_is_the_verifiers_fault():
+    # The keyboard check talks to /tmp/qemu-monitor.sock; the task only asks for programmatic keyboard control, and
+    # the agent put QEMU's monitor socket at /app/qemu-monitor.sock. The other three checks passed.
+    run = parse(HARBOR / "install-windows-3.11__sVtnj8d").run
+    assert run.triage == Triage.infrastructure_failed
+    assert run.triage_reason == (
+        "the verifier checks a location the task left open: test_outputs.py::test_windows_keys_with_visual_feedback "
+        "needs /tmp/qemu-monitor.sock, which the task never names (the agent made /app/qemu-monitor.sock)")
+
+
+@pytest.mark.parametrize("path", [
+    # The checked config was never written and the task does not name it, but nothing of that name was made
+    # elsewhere either: the agent's to miss.
+    FIXTURES / "tb-claude-code" / "gpt5" / "jupyter-notebook-server",
+    # Every failing check is a refused connection to localhost: the server the agent was to start is not running.
+    HARBOR / "nginx-request-logging__KgTBE9j",
+])
+def test_checks_the_agent_could_have_passed_stay_the_agents(path):
+    assert parse(path).run.triage == Triage.agent_failed
+
+
+def _failed_trace(messages: list[str], task: str = "Fetch the page and save it.") -> RunTrace:
+    trace = RunTrace(run=Run(id="r", run_id="r", name="r", framework="x", source="r", outcome=Outcome.failed,
+                             task_text=task),
+                     steps=[Step(id="r#1", run_id="r", k=1, tool="Bash", action="curl example.org")],
+                     tests=[TestCase(id=f"r/test/t{i}", run_id="r", name=f"t{i}", status="failed", message=m)
+                            for i, m in enumerate(messages)])
+    return trace
+
+
+def test_checks_that_could_not_reach_the_network_are_not_the_agents_fault():
+    dns = "requests.exceptions.ConnectionError: Failed to establish a new connection: [Errno -2] Name or service not known"
+    assert triage_run(_failed_trace([dns, "curl: (6) Could not resolve host: example.org"])) == (
+        Triage.infrastructure_failed,
+        "every failing check (2) could not reach the network, e.g. t0: 'Name or service not known'")
+    # One failing check with another cause keeps the run the agent's.
+    assert triage_run(_failed_trace([dns, "AssertionError: expected 3, got 2"]))[0] == Triage.agent_failed
 
 
 def test_agent_timed_out_is_read_from_the_agents_own_log(tmp_path):

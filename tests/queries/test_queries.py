@@ -69,9 +69,13 @@ def test_error_categories_by_stage(graph):
         ("implementation", "mislocalized_edit", 1),
         ("implementation", "premature_stop", 1),
         ("implementation", "unproductive_looping", 1),
-        ("none", "not_agent_fault", 1),
     ]
     assert sorted(rows[2]["run_names"]) == ["dna-assembly__BC7CeVz", "sanitize-git-repo__tVYCtFW"]
+    # install-windows-3.11: gold says not the agent's fault, and triage agrees (its check hard-codes a socket path
+    # the task never names), so it counts only when asked for.
+    unblamed = run_query(graph, "error_categories_by_stage", {"method": "gold", "include_unblamed": True})
+    assert [(r["stage"], r["category"], r["run_names"]) for r in unblamed if r["category"] == "not_agent_fault"] == [
+        ("none", "not_agent_fault", ["install-windows-3.11__sVtnj8d"])]
 
 
 def test_onset_position_histogram(graph):
@@ -121,8 +125,10 @@ def test_longest_exploration_without_change(graph):
         kinds[s["run_id"]].append(s["kind"])
     assert {r["run_id"] for r in rows} == {run for run, ks in kinds.items() if "explore" in ks}
     unblamed = run_query(graph, "longest_exploration_without_change", {"min_steps": 1, "include_unblamed": True})
-    # feal-linear-cryptanalysis: its verifier could not reach the network (infrastructure_failed)
-    assert {r["run"] for r in unblamed} - {r["run"] for r in rows} == {"feal-linear-cryptanalysis__zkWNvqg"}
+    # infrastructure_failed: feal-linear-cryptanalysis (its verifier could not reach the network), install-windows-3.11
+    # (its check hard-codes a path the task never names)
+    assert {r["run"] for r in unblamed} - {r["run"] for r in rows} == {
+        "feal-linear-cryptanalysis__zkWNvqg", "install-windows-3.11__sVtnj8d"}
     for r in rows:  # the same stretch, counted in Python
         longest, current = 0, 0
         for kind in kinds[r["run_id"]]:
@@ -133,9 +139,15 @@ def test_longest_exploration_without_change(graph):
 
 def test_files_edited_failed_vs_solved(graph):
     rows = {r["path"]: r for r in run_query(graph, "files_edited_failed_vs_solved", {"min_runs": 1})}
+    # nginx-request-logging and install-windows-3.11 both removed it; the second run's failure was its verifier's
     assert rows["/etc/nginx/sites-enabled/default"] == {
-        "path": "/etc/nginx/sites-enabled/default", "failed_runs": 2, "solved_runs": 0, "failed_writes": 2,
+        "path": "/etc/nginx/sites-enabled/default", "failed_runs": 1, "solved_runs": 0, "failed_writes": 1,
         "solved_writes": 0}
+    unblamed = {r["path"]: r for r in run_query(graph, "files_edited_failed_vs_solved",
+                                                {"min_runs": 1, "include_unblamed": True})}
+    assert (unblamed["/etc/nginx/sites-enabled/default"]["failed_runs"],
+            unblamed["/etc/nginx/sites-enabled/default"]["failed_writes"]) == (2, 2)
     assert (rows["/app/sol.sql"]["solved_runs"], rows["/app/sol.sql"]["solved_writes"]) == (1, 2)
-    assert [p for p, r in rows.items() if r["failed_runs"] + r["solved_runs"] >= 2] == [
+    assert [p for p, r in rows.items() if r["failed_runs"] + r["solved_runs"] >= 2] == []
+    assert [p for p, r in unblamed.items() if r["failed_runs"] + r["solved_runs"] >= 2] == [
         "/etc/nginx/sites-enabled/default"]

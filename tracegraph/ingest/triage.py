@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from tracegraph.ingest.verifier_fault import verifier_fault
 from tracegraph.schema import Outcome, RunTrace, Triage
 
 # What a shell prints when the command that should start the agent cannot run.
@@ -50,6 +51,10 @@ def triage_run(trace: RunTrace, session: SessionEvidence | None = None) -> tuple
         return Triage.infrastructure_failed, run.outcome_reason or "the harness reports an infrastructure error"
     if not trace.steps:
         return _without_steps(trace, session)
+    # Before the timeout: a check that could never pass fails the run whether or not the agent ran out of time.
+    fault = verifier_fault(trace)
+    if fault:
+        return Triage.infrastructure_failed, fault
     if session.timeout:
         return Triage.agent_timed_out, f"{session.timeout}, after {len(trace.steps)} recorded agent steps"
     return Triage.agent_failed, f"{len(trace.steps)} recorded agent steps; {run.outcome_reason or run.outcome.value}"

@@ -4,6 +4,7 @@ tool-call arguments and each step's activities."""
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from tracegraph.schema import Category, DeltaOp, RunTrace
@@ -12,6 +13,14 @@ from tracegraph.semantics.activity import Activity
 from tracegraph.tree.semantics import trace_activities
 
 _FAILED = {"failed", "error", "errored", "fail"}
+# How a verifier says a file it needs is not there: open() errors as C tools, shells and Python print them.
+_MISSING = re.compile(
+    r"Failed to open(?: file)? [\"'“`]?(?P<a>[^\s\"'“”`:]+)"
+    r"|No such file or directory: [\"'“`](?P<b>[^\s\"'“”`]+)[\"'”`]"
+    r"|can(?:no|')t open (?:file )?[\"'“`](?P<c>[^\s\"'“”`]+)[\"'”`]"
+    r"|(?P<d>[^\s\"'“”`:()]+)[\"'“”`]?: No such file or directory")
+# Paths in the verifier's own tree or its toolchain are not files the agent was to make.
+_HARNESS = ("/tests/", "/logs/", "/verifier/", "site-packages", "/.local/")
 
 
 @dataclass
@@ -45,11 +54,24 @@ class TraceFacts:
     """What each step did, in step order."""
     folders: set[str]
     """Paths the run shows to be folders: another path it touches or checks lies inside them."""
+    missing: set[str] = field(default_factory=set)
+    """Paths the verifier output says it could not find or open, spelled as the verifier did (maybe relative)."""
 
 
 def failing_tests(trace: RunTrace) -> list[str]:
     """Names of the checks that did not pass, sorted (the order a run read back from the graph has)."""
     return sorted(t.name for t in trace.tests if t.status.lower() in _FAILED)
+
+
+def missing_paths(trace: RunTrace) -> set[str]:
+    """Files the verifier's output (and its failing checks' messages) say could not be found or opened."""
+    texts = [trace.run.verifier_output or ""] + [t.message or "" for t in trace.tests if t.status.lower() in _FAILED]
+    out = set()
+    for m in (m for text in texts for m in _MISSING.finditer(text)):
+        path = next(g for g in m.groups() if g).rstrip(".,;")
+        if "/" in path and not any(h in path for h in _HARNESS):
+            out.add(posixpath.normpath(path))
+    return out
 
 
 def writes_by_path(trace: RunTrace) -> dict[str, list[int]]:
@@ -71,7 +93,7 @@ def facts_of(trace: RunTrace) -> TraceFacts:
     folders |= {f for f in list(folders) for f in _parents(f)}
     return TraceFacts(trace=trace, failing=failing, checked=checked, written=writes_by_path(trace),
                       scratch=created & executed - checked, arguments={c.k: c.arguments_json for c in trace.tool_calls},
-                      activities=trace_activities(trace), folders=folders & paths)
+                      activities=trace_activities(trace), folders=folders & paths, missing=missing_paths(trace))
 
 
 def _parents(path: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""misplaced_write: failing checks need a file the agent never wrote, but it wrote one of that name elsewhere, or
-one of that type beside it: the change went to the wrong place."""
+"""misplaced_write: failing checks need a file the agent never wrote (or the verifier says it could not open), but
+the agent wrote one of that name elsewhere, or one of that type beside it: the change went to the wrong place."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class MisplacedWrite:
         # Neither the verifier's own test files (the checks live there; nobody asked the agent to write them) nor
         # the agent's scratch scripts count.
         out = []
-        for path in sorted(p for p in facts.checked if not facts.written.get(p) and not is_test_path(p)):
+        needed = {p for p in facts.checked | facts.missing if not _written_at(facts, p) and not is_test_path(p)}
+        for path in sorted(needed):
             name, folder = posixpath.basename(path), posixpath.dirname(path)
             ext = posixpath.splitext(name)[1]
             near = [(ks[0], w) for w, ks in facts.written.items() if w not in facts.scratch and (
@@ -35,6 +36,16 @@ class MisplacedWrite:
                     ext and posixpath.dirname(w) == folder and posixpath.splitext(w)[1] == ext))]
             if near:
                 k, w = min(near)
+                # Every write of the misplaced files carries the same mistake on.
+                again = sorted({j for p in {p for _, p in near} for j in facts.written[p]})
                 out.append(Firing(self.name, k, self.weight, self.category,
-                                  f"step {k} wrote {w}, but failing checks need {path}, which was never written", [k]))
+                                  f"step {k} wrote {w}, but failing checks need {path}, which was never written",
+                                  again))
         return out
+
+
+def _written_at(facts: TraceFacts, path: str) -> bool:
+    """The agent wrote `path`; a relative path (as a verifier may print it) matches any write ending in it."""
+    if facts.written.get(path):
+        return True
+    return not path.startswith("/") and any(w.endswith("/" + path.removeprefix("./")) for w in facts.written)
