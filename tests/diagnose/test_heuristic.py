@@ -131,6 +131,18 @@ def test_a_checked_file_the_agent_also_ran_is_the_deliverable_not_a_scratch_scri
     assert [e.steps for e in first] == [[2]] and "/app/text_processor.py" in first[0].reason
 
 
+def test_a_script_the_agent_made_and_ran_is_scratch_only_when_named_or_placed_as_a_throwaway():
+    # fibonacci-server: /app/server.js is created at step 6 and run: the server the task asks for, not scratch.
+    server = facts_of(trace_of(FIXTURES / "tb-claude-code" / "gpt5" / "fibonacci-server"))
+    assert "/app/server.js" not in server.scratch
+    # grid-pattern-transform: /app/test_transform.py, made and run to try the solution, is.
+    grid = facts_of(trace_of(FIXTURES / "tb-claude-code" / "c4" / "grid-pattern-transform"))
+    assert grid.scratch == {"/app/test_transform.py"}
+    # CodeR's reproduce.py is a throwaway by name.
+    sympy = facts_of(trace_of(FIXTURES / "swe-agent" / "coder" / "trajs" / "sympy__sympy-20590.traj"))
+    assert sympy.scratch == {"/sympy__sympy/reproduce.py"}
+
+
 def test_an_unrecovered_loop_is_incorrect_at_its_first_call_and_unuseful_after():
     # The protocol's loops: the first failing call carries the mistake; its repeats that change nothing are
     # unuseful, though they stay on the chain (they carry the onset's error to the end of the run).

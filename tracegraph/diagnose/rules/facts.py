@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 
 from tracegraph.schema import Category, DeltaOp, RunTrace
+from tracegraph.semantics.activity import Activity, is_scratch_path, is_test_path
 from tracegraph.semantics.writes import is_file_write
-from tracegraph.semantics.activity import Activity
 from tracegraph.tree.semantics import trace_activities
 
 _FAILED = {"failed", "error", "errored", "fail"}
@@ -21,6 +21,9 @@ _MISSING = re.compile(
     r"|(?P<d>[^\s\"'“”`:()]+)[\"'“”`]?: No such file or directory")
 # Paths in the verifier's own tree or its toolchain are not files the agent was to make.
 _HARNESS = ("/tests/", "/logs/", "/verifier/", "site-packages", "/.local/")
+# Names agents give throwaway scripts: reproductions, probes and demos of the real thing.
+_THROWAWAY_NAME = re.compile(r"(?:^|[-_.])(?:repro(?:duce)?|debug|demo|check|verify|validate|try|scratch|tmp|temp|"
+                             r"example|sample|probe|explore)(?:[-_.]|$)", re.IGNORECASE)
 
 
 @dataclass
@@ -47,7 +50,8 @@ class TraceFacts:
     written: dict[str, list[int]]
     """Path → steps that created, modified or deleted it, in order."""
     scratch: set[str]
-    """Files the agent created and ran itself (reproduction, test scripts), never a checked file."""
+    """Files the agent created and ran itself as throwaways (reproduction, test, debug scripts), never a checked file;
+    a script it created and ran that is named as neither (e.g. the server or pipeline it builds) is the deliverable."""
     arguments: dict[int, str]
     """Step → its tool call's arguments (JSON text)."""
     activities: list[list[Activity]]
@@ -92,8 +96,16 @@ def facts_of(trace: RunTrace) -> TraceFacts:
     folders = {posixpath.dirname(p) for p in paths}
     folders |= {f for f in list(folders) for f in _parents(f)}
     return TraceFacts(trace=trace, failing=failing, checked=checked, written=writes_by_path(trace),
-                      scratch=created & executed - checked, arguments={c.k: c.arguments_json for c in trace.tool_calls},
-                      activities=trace_activities(trace), folders=folders & paths, missing=missing_paths(trace))
+                      scratch={p for p in created & executed - checked if _throwaway(p, trace)},
+                      arguments={c.k: c.arguments_json for c in trace.tool_calls}, activities=trace_activities(trace), folders=folders & paths, missing=missing_paths(trace))
+
+
+def _throwaway(path: str, trace: RunTrace) -> bool:
+    """A script the agent made and ran to try something out, not to build what the task asks for: a temp or test
+    location or name, a throwaway name, or deleted again by the agent."""
+    name = posixpath.splitext(posixpath.basename(path))[0]
+    return (is_scratch_path(path) or is_test_path(path) or bool(_THROWAWAY_NAME.search(name))
+            or any(d.path == path and d.op == DeltaOp.delete for d in trace.deltas))
 
 
 def _parents(path: str) -> list[str]:
