@@ -13,8 +13,10 @@ from tracegraph.diagnose.heuristic import diagnose_trace
 from tracegraph.diagnose.rules import facts_of, writes_by_path
 from tracegraph.diagnose.writeback import write_diagnosis
 from tracegraph import ingest_paths
+from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.ingest.discover import discover
 from tracegraph.replay.diagnosis import stored_diagnosis
+from tracegraph.schema import Outcome
 from tracegraph.tree import build_tree
 
 HARBOR = FIXTURES / "harbor-atif"
@@ -327,3 +329,43 @@ def test_making_a_folder_is_not_the_first_change():
     trace = trace_of(run)
     assert trace.step(6).action == "mkdir -p /app/output" and trace.step(6).kind == "change"
     assert [e.steps for e in diagnose_trace(trace).evidence if e.rule == "first_change"] == [[8]]
+
+
+def _built(steps, tests, task="Make the service work."):
+    """A small real trace: steps as (tool, arguments, observation, is_error), tests as (name, status, message)."""
+    builder = TraceBuilder(framework="claude-code", source="synthetic", name="synthetic", content_hash="0")
+    for tool, arguments, observation, is_error in steps:
+        builder.add_step(tool, arguments, observation=observation, is_error=is_error)
+    for name, status, message in tests:
+        builder.add_test(name, status, message=message)
+    builder.set(outcome=Outcome.failed, task_text=task)
+    return build_tree(builder.build())
+
+
+DONE = ("TodoWrite", {"todos": [{"content": "write the script", "status": "completed"}]}, "ok", False)
+
+
+def test_a_missing_execute_bit_is_an_omission_where_the_run_stopped():
+    steps = [("Write", {"file_path": "/app/run.sh", "content": "#!/bin/sh\necho hi\n"}, "written", False),
+             ("Bash", {"command": "sh /app/run.sh"}, "hi", False), DONE]
+    mode = ("test_executable", "failed", "AssertionError: /app/run.sh is not executable")
+    result = diagnose_trace(_built(steps, [("test_output", "passed", None), mode]))
+    assert (result.onset_k, result.category) == (3, "premature_stop")
+    assert "mode_not_set" in rules_at(result, 3)
+    # A content check failing too: the mode is not the only thing wrong, so the rule says nothing.
+    content = ("test_output", "failed", "AssertionError: expected 'hello'")
+    assert "mode_not_set" not in {e.rule for e in diagnose_trace(_built(steps, [content, mode])).evidence}
+
+
+def test_a_run_ending_on_failed_changes_stopped_at_the_first_of_them():
+    steps = [("Write", {"file_path": "/etc/app/app.conf", "content": "port 8080\n"}, "written", False),
+             ("Bash", {"command": "app --check-config"}, "config ok", False),
+             ("Bash", {"command": "service app start"}, "app: unrecognized service", True),
+             ("Bash", {"command": "systemctl start app"}, "System has not been booted with systemd", True)]
+    down = [("test_running", "failed", "ConnectionRefusedError: [Errno 111] Connection refused")]
+    result = diagnose_trace(_built(steps, down))
+    assert (result.onset_k, result.category) == (3, "premature_stop")
+    assert "failed_end" in rules_at(result, 3)
+    # Ending on failing test runs reports on earlier work: no failed_end.
+    tests = steps[:2] + [("Bash", {"command": "pytest tests/"}, "1 failed", True)] * 2
+    assert "failed_end" not in {e.rule for e in diagnose_trace(_built(tests, down)).evidence}

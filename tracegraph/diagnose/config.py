@@ -55,6 +55,10 @@ class HeuristicConfig(BaseModel):
     """The first write of the run when every write went to scratch scripts."""
     reverted_edit: float = 0.25
     """An edit the agent later undid."""
+    mode_not_set: float = 0.85
+    """Every failing check is about a file's missing execute bit while other checks passed: where the run stopped."""
+    failed_end: float = 0.7
+    """The run ends on two failing calls (fewer than a loop), one of them a change: the last attempt did not work."""
     false_claim: float = 0.25
     """The last declaration that the task is done, in a run the verifier failed."""
     fallback_last_step: float = 0.1

@@ -35,6 +35,8 @@ GRID: dict[str, tuple[float, ...]] = {
     "first_change": (0.3, 0.6),
     "reverted_edit": (0.1, 0.4),
     "false_claim": (0.1, 0.4),
+    "mode_not_set": (0.5,),
+    "failed_end": (0.45, 0.9),
 }
 """Config field → values tried besides its default."""
 OBJECTIVE = ("incorrect_f1_macro", "onset_exact", "onset_within2", "onset_stage", "category")

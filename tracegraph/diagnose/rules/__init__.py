@@ -8,10 +8,12 @@ from typing import Protocol
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.error_loop import ErrorLoop
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts, failing_tests, facts_of, writes_by_path
+from tracegraph.diagnose.rules.failed_end import FailedEnd
 from tracegraph.diagnose.rules.false_claim import FalseClaim
 from tracegraph.diagnose.rules.first_change import FirstChange
 from tracegraph.diagnose.rules.first_error import FirstError
 from tracegraph.diagnose.rules.misplaced_write import MisplacedWrite
+from tracegraph.diagnose.rules.mode_not_set import ModeNotSet
 from tracegraph.diagnose.rules.never_produced import NeverProduced
 from tracegraph.diagnose.rules.reverted_edit import RevertedEdit
 from tracegraph.diagnose.rules.silent_change import SilentChange
@@ -35,7 +37,7 @@ class Rule(Protocol):
 
 
 RULE_TYPES = (SilentChange, ErrorLoop, WroteCheckedFile, NeverProduced, MisplacedWrite, UnverifiedEnd, FirstError,
-              FirstChange, RevertedEdit, FalseClaim)
+              FirstChange, RevertedEdit, FalseClaim, ModeNotSet, FailedEnd)
 
 
 def rules(config: HeuristicConfig) -> list[Rule]:
