@@ -369,3 +369,16 @@ def test_a_run_ending_on_failed_changes_stopped_at_the_first_of_them():
     # Ending on failing test runs reports on earlier work: no failed_end.
     tests = steps[:2] + [("Bash", {"command": "pytest tests/"}, "1 failed", True)] * 2
     assert "failed_end" not in {e.rule for e in diagnose_trace(_built(tests, down)).evidence}
+
+
+def test_a_rewrite_that_broke_a_script_that_had_run_cleanly_is_the_onset():
+    write = ("Write", {"file_path": "/app/solve.py", "content": "print(1)\n"}, "written", False)
+    rewrite = ("Write", {"file_path": "/app/solve.py", "content": "print(input())\n"}, "written", False)
+    run_ok = ("Bash", {"command": "python3 /app/solve.py"}, "1", False)
+    run_bad = ("Bash", {"command": "python3 /app/solve.py"}, "EOFError: EOF when reading a line", True)
+    wrong = [("test_output", "failed", "AssertionError: expected 2")]
+    result = diagnose_trace(_built([write, run_ok, rewrite, run_bad, run_bad, DONE], wrong))
+    assert result.onset_k == 3 and "broke_working" in rules_at(result, 3)
+    # Fixed again later: the rewrite was a detour, not what the run failed on.
+    fixed = diagnose_trace(_built([write, run_ok, rewrite, run_bad, write, run_ok, DONE], wrong))
+    assert "broke_working" not in {e.rule for e in fixed.evidence}

@@ -55,6 +55,8 @@ class HeuristicConfig(BaseModel):
     """The first write of the run when every write went to scratch scripts."""
     reverted_edit: float = 0.25
     """An edit the agent later undid."""
+    broke_working: float = 0.7
+    """A rewrite of a file that had run cleanly, after which every run of it fails."""
     mode_not_set: float = 0.85
     """Every failing check is about a file's missing execute bit while other checks passed: where the run stopped."""
     failed_end: float = 0.7

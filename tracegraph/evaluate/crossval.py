@@ -37,6 +37,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "false_claim": (0.1, 0.4),
     "mode_not_set": (0.5,),
     "failed_end": (0.45, 0.9),
+    "broke_working": (0.45, 0.9),
 }
 """Config field → values tried besides its default."""
 OBJECTIVE = ("incorrect_f1_macro", "onset_exact", "onset_within2", "onset_stage", "category")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from tracegraph.diagnose.config import HeuristicConfig
+from tracegraph.diagnose.rules.broke_working import BrokeWorking
 from tracegraph.diagnose.rules.error_loop import ErrorLoop
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts, failing_tests, facts_of, writes_by_path
 from tracegraph.diagnose.rules.failed_end import FailedEnd
@@ -37,7 +38,7 @@ class Rule(Protocol):
 
 
 RULE_TYPES = (SilentChange, ErrorLoop, WroteCheckedFile, NeverProduced, MisplacedWrite, UnverifiedEnd, FirstError,
-              FirstChange, RevertedEdit, FalseClaim, ModeNotSet, FailedEnd)
+              FirstChange, RevertedEdit, FalseClaim, ModeNotSet, FailedEnd, BrokeWorking)
 
 
 def rules(config: HeuristicConfig) -> list[Rule]:
