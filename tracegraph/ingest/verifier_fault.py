@@ -10,6 +10,7 @@ import posixpath
 import re
 
 from tracegraph.schema import RunTrace
+from tracegraph.semantics.activity import is_test_path
 
 _FAILED = {"failed", "error", "errored", "fail"}
 # The sandbox could not resolve or reach a host at all. A refused connection is left out on purpose: that is what a
@@ -20,9 +21,6 @@ _NO_NETWORK = re.compile(
     r"No route to host")
 # Verifier-side files: the checks' own folder and scripts are not something the task asks the agent to make.
 _VERIFIER_DIRS = ("/tests/", "/logs/", "/verifier/")
-# A test source by the common conventions: a failing check that names its own test file says nothing about where the
-# agent's work should be (tree/activity.py's is_test_path reads steps the same way; ingest sits below tree).
-_TEST_FILE = re.compile(r"(?:^|/)(?:tests?|testing)/|(?:^|/)test_[^/]*$|_test\.\w+$|(?:^|/)conftest\.py$")
 
 
 def verifier_fault(trace: RunTrace) -> str | None:
@@ -50,7 +48,7 @@ def _unasked_path(trace: RunTrace, failing: list[str]) -> str | None:
     touched = {d.path for d in trace.deltas if d.path}
     quotes = []
     for name in failing:
-        paths = [p for p in trace.test_files.get(name, []) if not _TEST_FILE.search(p)
+        paths = [p for p in trace.test_files.get(name, []) if not is_test_path(p)
                  and not any(v in p + "/" for v in _VERIFIER_DIRS)]
         if not paths:
             return None

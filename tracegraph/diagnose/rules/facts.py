@@ -97,7 +97,8 @@ def facts_of(trace: RunTrace) -> TraceFacts:
     folders |= {f for f in list(folders) for f in _parents(f)}
     return TraceFacts(trace=trace, failing=failing, checked=checked, written=writes_by_path(trace),
                       scratch={p for p in created & executed - checked if _throwaway(p, trace)},
-                      arguments={c.k: c.arguments_json for c in trace.tool_calls}, activities=trace_activities(trace), folders=folders & paths, missing=missing_paths(trace))
+                      arguments={c.k: c.arguments_json for c in trace.tool_calls}, activities=trace_activities(trace),
+                      folders=folders & paths, missing=missing_paths(trace))
 
 
 def _throwaway(path: str, trace: RunTrace) -> bool:

@@ -9,7 +9,7 @@ from typing import ClassVar
 from tracegraph.diagnose.config import HeuristicConfig
 from tracegraph.diagnose.rules.facts import Firing, TraceFacts
 from tracegraph.schema import Category
-from tracegraph.tree.activity import CHANGING, Act
+from tracegraph.semantics.activity import CHANGING, Act
 
 
 @dataclass(frozen=True)
