@@ -1,5 +1,6 @@
 """The bad-input corpus (tests/malformed_corpus.py: ~90 faults, each in a copy of a real trial) ingested beside a good
-run: the good run loads, every variant is either loaded or named in a one-line error, nothing is half-written."""
+run, on each engine: the good run loads, every variant is either loaded or named in a one-line error, nothing is
+half-written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import ENGINES
 from tests.malformed_corpus import BASE, generate
 from tests.reliability.conftest import assert_no_partial_runs
 from tests.support import FIXTURES
@@ -19,12 +21,24 @@ GOOD = FIXTURES / "harbor-atif" / "bn-fit-modify__AWvGVmB"
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
+def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("malformed")
     variants = generate(root / "bad")
     shutil.copytree(GOOD, root / "good" / GOOD.name)
-    store = root / "store"
-    done = CliRunner().invoke(cli, ["--store", str(store), "--json", "ingest", str(root / "bad"), str(root / "good"),
+    return root, variants
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def ingested(request, corpus):
+    """The corpus ingested through the CLI into an empty store of each engine (the session's Neo4j server wiped)."""
+    root, variants = corpus
+    if request.param == "falkordb":
+        store = str(root / "store")
+    else:
+        store = request.getfixturevalue("neo4j_uri")
+        with open_store(store) as s:
+            s.reset()
+    done = CliRunner().invoke(cli, ["--store", store, "--json", "ingest", str(root / "bad"), str(root / "good"),
                                     "--workers", "0"])
     return variants, done, store
 
@@ -35,7 +49,7 @@ def test_the_good_run_loads_and_the_ingest_succeeds(ingested):
     assert done.exit_code == 0, done.output[-2000:]
     data = json.loads(done.output)
     assert GOOD.name in [r["name"] for r in data["runs"]]
-    with open_store(str(store)) as s:
+    with open_store(store) as s:
         assert assert_no_partial_runs(s) == len(data["runs"])
 
 
@@ -86,7 +100,7 @@ def test_lone_surrogate_and_whitespace_names_load(ingested):
     for variant in ("traj-tool-name-surrogate", "traj-tool-name-padded", "ctrf-test-name-padded",
                     "result-task-name-padded", "traj-tool-name-nul", "traj-tool-name-cypher"):
         assert f"{BASE.name}-{variant}" in loaded
-    with open_store(str(store)) as s:
+    with open_store(store) as s:
         names = {r["name"] for r in s.query("MATCH (t:TestCase) RETURN t.name AS name")}
     assert "  padded name \t" in names
 

@@ -8,7 +8,7 @@ import pytest
 from tracegraph.load.pipeline import ingest_traces
 from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.schema import Task
-from tracegraph.schema.keys import MAX_KEY_CHARS, graph_key, is_clean_key
+from tracegraph.schema.keys import MAX_INDEXED_BYTES, MAX_KEY_CHARS, graph_key, indexed_text, is_clean_key
 from tracegraph.store.plan import nodes_statements, write_runs_plan
 
 # Each of these crashed FalkorDB 4.16.3 as a UNIQUE-constrained value (measured one by one).
@@ -90,3 +90,29 @@ def test_server_dying_mid_batch_is_restarted_and_the_killing_run_set_aside(tmp_p
         assert [f["path"] for f in files] == ["/repo/shared.py"]
         tasks = store.query("MATCH (t:Task) RETURN t.name AS name ORDER BY name")
         assert [t["name"] for t in tasks] == ["first ", "last "]
+
+
+def test_indexed_text_is_bounded_distinct_and_kept_when_short():
+    assert indexed_text("é" * MAX_INDEXED_BYTES) != "é" * MAX_INDEXED_BYTES
+    for text in ("x" * 9000, "🙂" * 3000, "é" * 2049 + "\ud800"):
+        cut = indexed_text(text)
+        assert len(cut.encode("utf-8", "surrogatepass")) <= MAX_INDEXED_BYTES and cut.startswith(text[:100])
+        assert indexed_text(text + "y") != cut
+    assert indexed_text("x" * MAX_INDEXED_BYTES) == "x" * MAX_INDEXED_BYTES
+
+
+def test_indexed_values_over_the_neo4j_limit_load_on_both_engines(store):
+    """Neo4j 5.26 refused a whole run whose test name, file path or task id was over 8 KB (its index key limit);
+    they are stored cut with a hash, the same on both engines, and the full task name stays readable."""
+    long_test, long_path, long_task = "T" * 3000 + "🙂" * 2000, "/p/" + "é" * 9000, "k" * 9000
+    b = TraceBuilder(framework="synthetic", source="/tmp/long", name="long", content_hash="0123456789abcdef")
+    b.add_step("bash", {"command": "pytest"}, observation="1 failed")
+    b.add_test(long_test, "failed", files=[long_path])
+    b.set(task_id=long_task)
+    trace = b.build()
+    report = ingest_traces([trace], store, quality=False)
+    assert report.errors == [] and len(report.runs) == 1
+    assert store.query("MATCH (t:TestCase) RETURN t.name AS name") == [{"name": indexed_text(long_test)}]
+    assert store.query("MATCH (f:File) RETURN f.path AS path") == [{"path": indexed_text(long_path)}]
+    assert store.query("MATCH (r:Run)-[:OF_TASK]->(t:Task) RETURN r.task_id AS id, t.name AS name") == [
+        {"id": indexed_text(long_task), "name": long_task}]

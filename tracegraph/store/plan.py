@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from tracegraph.schema import LABELS, REL_SPECS, NODE_MODELS, Edge, Node, RelType, RunTrace
-from tracegraph.schema.keys import graph_key
+from tracegraph.schema.keys import graph_key, indexed_text
 
 BATCH_ROWS = 2000
 """Rows per UNWIND statement (bench/ingest.py measures the choice)."""
@@ -49,15 +49,26 @@ def _other_value(v: Any) -> Any:
     return v
 
 
-_FIELDS: dict[type[Node], tuple[str, ...]] = {}
+_FIELDS: dict[type[Node], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _fields(model: type[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A model's fields, and those of its indexed properties that may hold long text (keys are bounded already)."""
+    if model not in _FIELDS:
+        texts = tuple(p for p in model.INDEXED if p not in (model.KEY, "run_id")
+                      and model.model_fields[p].annotation in (str, str | None))
+        _FIELDS[model] = (tuple(model.model_fields), texts)
+    return _FIELDS[model]
 
 
 def node_row(node: Node) -> dict[str, Any]:
-    fields = _FIELDS.get(type(node))
-    if fields is None:
-        fields = _FIELDS[type(node)] = tuple(type(node).model_fields)
+    fields, indexed_texts = _fields(type(node))
     values = node.__dict__  # pydantic keeps field values here; getattr per field was a third of plan time
-    return {k: _value(values[k]) for k in fields}
+    row = {k: _value(values[k]) for k in fields}
+    for p in indexed_texts:
+        if row[p] is not None:
+            row[p] = indexed_text(row[p])
+    return row
 
 
 def upsert_nodes_cypher(label: str) -> str:
