@@ -17,8 +17,9 @@ from tracegraph.schema.keys import indexed_text
 from tracegraph.store.info import db_status, list_runs
 from tracegraph.tree.view import load_tree
 
-NASTY = ["a ", " a", "\t", "a\n", "\x00", "a\x00b", "\x01", "\ud800", "a\udfffb", "x" * 5000, "🙂" * 2100, "é\u2028ß", "🙂",
-         "'}) DETACH DELETE n //", '{"json": [1, 2]}', "$param", "\\", "`label`", "", " ", "\u00a0", "\ufeff"]
+NASTY = ["a ", " a", "\t", "a\n", "\x00", "a\x00b", "\x01", "\ud800", "a\udfffb", "x" * 5000, "🙂" * 2100,
+         "é\u2028ß", "🙂", "'}) DETACH DELETE n //", '{"json": [1, 2]}', "$param", "\\", "`label`", "", " ",
+         "\u00a0", "\ufeff"]
 text = st.one_of(st.sampled_from(NASTY), st.text(max_size=20),
                  st.tuples(st.sampled_from(NASTY), st.text(max_size=5), st.sampled_from(NASTY)).map("".join))
 step = st.one_of(
@@ -36,7 +37,8 @@ runs = st.lists(run_spec, min_size=1, max_size=3)
 def _build(specs: list[dict]) -> list:
     traces = []
     for i, spec in enumerate(specs):  # same names across runs are allowed; the content hash keeps ids apart
-        b = TraceBuilder(framework="fuzz", source=f"/fuzz/{i}", name=spec["name"], content_hash=f"{i:040d}")
+        # run ids take the hash's first 10 characters: the run's number goes first so runs of one name stay apart
+        b = TraceBuilder(framework="fuzz", source=f"/fuzz/{i}", name=spec["name"], content_hash=f"{i:010d}" + "0" * 30)
         for (tool, args), observation in spec["steps"]:
             b.add_step(tool, args, observation=observation)
         for name, status in spec["tests"]:
@@ -75,7 +77,8 @@ def _check_round_trip(store, specs: list[dict]) -> None:
     failing = {(row["test"], run) for row in run_query(store, "runs_failing_same_test",
                                                         {"min_runs": 1, "include_unblamed": True})
                for run in row["runs"]}
-    assert failing == {(_stored_indexed(c.name), _stored(t.run.name)) for t in traces for c in t.tests if c.status == "failed"}
+    assert failing == {(_stored_indexed(c.name), _stored(t.run.name))
+                       for t in traces for c in t.tests if c.status == "failed"}
     calls = {row["tool"]: row["calls"] for row in run_query(store, "tool_error_rates",
                                                              {"min_calls": 1, "include_unblamed": True})}
     expected: dict[str, int] = {}
