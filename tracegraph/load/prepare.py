@@ -21,6 +21,8 @@ PARALLEL_MIN_UNITS = 8
 UNITS_AHEAD_PER_WORKER = 4
 """Units queued per worker: enough to keep it busy."""
 UNITS_BUFFERED_PER_WORKER = 16
+WORKER_CHECK_S = 1.0
+"""How often a wait for worker results also checks that every worker is still alive."""
 """Units per worker queued or done but not yet taken in order: a slow unit at the head lets the others run this far
 ahead, and no further, so memory stays flat."""
 
@@ -139,7 +141,9 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
                 running[pool.submit(_prepare_unit, units[submitted], limits, redact)] = submitted
                 submitted += 1
             if head not in done:
-                ready, _ = wait(running, return_when=FIRST_COMPLETED)
+                ready, _ = wait(running, timeout=WORKER_CHECK_S, return_when=FIRST_COMPLETED)
+                if not ready and _a_worker_died(pool):
+                    raise BrokenProcessPool("a worker died")
                 for future in ready:
                     done[running.pop(future)] = future.result()
                 continue
@@ -149,9 +153,27 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
     except BrokenProcessPool:
         # A worker died (killed, out of memory): finish the remaining units in this process, as an ingest without
         # workers would, handing on the results the workers did deliver.
+        _release(pool)
         for index in range(head, len(units)):
             yield done.pop(index) if index in done else _prepare_unit(units[index], limits, redact)
-        finished = True
     finally:
         # After Ctrl-C or a store error, units still queued are dropped at once instead of being parsed for nobody.
         pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _a_worker_died(pool) -> bool:
+    # CPython 3.11: a worker killed while it sends a result leaves half a message in the result pipe; the pool's
+    # manager thread then blocks in recv() for the rest and never marks the pool broken, so this side looks itself.
+    processes = pool._processes
+    return bool(processes) and any(p.exitcode is not None for p in list(processes.values()))
+
+
+def _release(pool) -> None:
+    """Stop every worker and close this process's end of the result pipe, so a manager thread blocked on half a
+    message reads end-of-file and exits instead of keeping the ingest (and interpreter exit) waiting forever."""
+    for process in list((pool._processes or {}).values()):
+        if process.exitcode is None:
+            process.kill()
+    writer = getattr(pool._result_queue, "_writer", None)
+    if writer is not None:
+        writer.close()

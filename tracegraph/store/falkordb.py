@@ -20,6 +20,9 @@ from tracegraph.store.plan import Statement
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
+FIRST_QUERY_TIMEOUT_S = 30.0
+"""A fresh server answers its first graph query in milliseconds; one silent this long is stuck (see _start_server)."""
+START_ATTEMPTS = 3
 
 _held_locks: weakref.WeakSet = weakref.WeakSet()
 """Lock files of the stores this process holds open."""
@@ -231,6 +234,36 @@ class EmbeddedStore:
                 time.sleep(0.05)
 
     def _start_server(self):
+        # FalkorDB 4.16.3 can deadlock on the first graph command of a freshly started server (its main thread waits
+        # forever on the graph registry's write lock in Globals_AddGraph; seen under heavy load). Nothing is written
+        # yet, so a server that does not answer a first query in time is killed and started again.
+        for attempt in range(1, START_ATTEMPTS + 1):
+            client = self._start_server_once()
+            if self._answers_graph_queries(FIRST_QUERY_TIMEOUT_S):
+                return client
+            self._server.kill()
+            self._server.wait()
+        raise StoreError(f"embedded FalkorDB started {START_ATTEMPTS} times in {self.folder} but never answered a "
+                         f"graph query within {FIRST_QUERY_TIMEOUT_S:.0f}s (see its server.log)")
+
+    def _answers_graph_queries(self, timeout: float) -> bool:
+        """The server answers a read-nothing graph query within `timeout` seconds."""
+        from falkordb import FalkorDB
+        from redis.exceptions import TimeoutError as SilentError
+
+        probe = None
+        try:
+            # The client itself sends a command as it is made: the timeout covers it too.
+            probe = FalkorDB(unix_socket_path=str(self.socket), password=self._secret, socket_timeout=timeout)
+            probe.select_graph(GRAPH).query("RETURN 1")
+            return True
+        except SilentError:
+            return False
+        finally:
+            if probe is not None:
+                probe.connection.close()
+
+    def _start_server_once(self):
         if not os.access(self.folder, os.W_OK):
             raise StoreError(f"store folder {self.folder} is not writable")
         args = [
