@@ -12,6 +12,7 @@ from typing import Any
 from tracegraph.semantics.shell import CommandEffect, is_noop_command, noop_intent
 from tracegraph.semantics.tools import tool_effects
 from tracegraph.ingest.triage import SessionEvidence, triage_run
+from tracegraph.ingest.revision import reader_revision
 from tracegraph.schema import (
     DeltaOp, Observation, Outcome, Run, RunTrace, StateDelta, Step, Task, TestCase, ToolCall,
 )
@@ -174,7 +175,8 @@ class TraceBuilder:
             if fields.get(key):
                 fields[key] = self._clip(self.run_id, key, fields[key], 4000 if key != "final_message" else 2000)
         run = Run(id=self.run_id, run_id=self.run_id, name=self.name, framework=self.framework, source=self.source,
-                  fidelity=self.fidelity, content_hash=self.content_hash, step_count=len(self.steps), **fields)
+                  fidelity=self.fidelity, content_hash=self.content_hash, reader_revision=reader_revision(),
+                  step_count=len(self.steps), **fields)
         task = Task(id=run.task_id, name=run.task_id) if run.task_id else None
         trace = RunTrace(run=run, task=task, steps=self.steps, tool_calls=self.calls, observations=self.observations,
                          deltas=self.deltas, tests=self.tests, test_files=self.test_files,

@@ -39,8 +39,9 @@ class IngestReport(BaseModel):
     refused: list[RunSummary] = []
     """Runs with quality issues that --strict kept out of the graph."""
     unchanged: list[str] = []
-    """Runs already loaded from the same artifacts (same content hash and step count): not written again, so a
-    re-ingest costs a parse instead of a delete and rewrite, and keeps their diagnoses. `force` rewrites them.
+    """Runs already loaded from the same artifacts by the same code (same content hash, reader revision and step
+    count): not written again, so a re-ingest costs a parse instead of a delete and rewrite, and keeps their
+    diagnoses. `force` rewrites them.
     They are listed in `runs` too: the graph holds them as this ingest found them."""
     copies: list[RunCopy] = []
     """Runs found again in the same ingest (same name and content, so the same id): written once."""
@@ -190,13 +191,15 @@ def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: Inges
 
 
 def _already_loaded(store: Store, traces: list[RunTrace]) -> set[str]:
-    """Ids of the runs the store holds whole from the same artifacts (the id carries the name and a hash prefix; the
-    full hash and the step count, which --max-steps changes, are compared too)."""
+    """Ids of the runs the store holds whole from the same artifacts, read by the same code (the id carries the
+    name and a hash prefix; the full hash, the reader revision and the step count, which --max-steps changes, are
+    compared too)."""
     rows = store.query("UNWIND $ids AS rid MATCH (r:Run {id: rid}) WHERE r.status = 'loaded' "
-                       "RETURN r.id AS id, r.content_hash AS hash, r.step_count AS steps",
-                       {"ids": [t.run_id for t in traces]})
-    held = {r["id"]: (r["hash"], r["steps"]) for r in rows}
-    return {t.run_id for t in traces if held.get(t.run_id) == (t.run.content_hash, len(t.steps))}
+                       "RETURN r.id AS id, r.content_hash AS hash, r.reader_revision AS revision, "
+                       "r.step_count AS steps", {"ids": [t.run_id for t in traces]})
+    held = {r["id"]: (r["hash"], r["revision"], r["steps"]) for r in rows}
+    return {t.run_id for t in traces
+            if held.get(t.run_id) == (t.run.content_hash, t.run.reader_revision, len(t.steps))}
 
 
 def _raise_if_store_down(store: Store) -> None:

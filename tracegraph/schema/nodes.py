@@ -146,6 +146,8 @@ class Run(Node):
     """Labels shipped inside the source (e.g. Who&When mistake_step), as JSON."""
     content_hash: str = ""
     """Hash of the artifacts the run was parsed from."""
+    reader_revision: str = ""
+    """Hash of the tracegraph code that read it (ingest/revision.py): a run read by other code is read again."""
     status: str = "loading"
     """loading while its subgraph is being written, loaded once complete."""
     extra_json: str | None = None

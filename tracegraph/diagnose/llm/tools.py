@@ -57,7 +57,7 @@ are the method's parameters without a default."""
 
 
 _SUMMARY_LABELS = ("Run", "Stage", "Step", "Observation", "StateDelta", "File", "TestCase")
-_SUMMARY_SKIP = {"id", "run_id", "source", "content_hash", "extra_json", "gold_json", "call_id",
+_SUMMARY_SKIP = {"id", "run_id", "source", "content_hash", "reader_revision", "extra_json", "gold_json", "call_id",
                  "timestamp_ms", "started_at_ms", "ended_at_ms", "prompt_tokens", "completion_tokens", "fidelity"}
 
 
