@@ -14,7 +14,8 @@ from tracegraph.load import IngestReport, ingest_paths, ingest_traces
 from tracegraph.queries import run_query
 from tracegraph.store import open_store
 from tracegraph.store.info import list_runs
+from tracegraph.store.quality import check_store
 
 __version__ = "0.1.0"
-__all__ = ["IngestReport", "Limits", "diagnose_run", "failed_run_ids", "ingest_paths", "ingest_traces", "list_runs",
+__all__ = ["IngestReport", "Limits", "check_store", "diagnose_run", "failed_run_ids", "ingest_paths", "ingest_traces", "list_runs",
            "open_store", "run_query"]

@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-COMMAND_MODULES = ["ingest", "formats", "db", "query", "runs", "diagnose", "report", "mine", "replay", "show"]
+COMMAND_MODULES = ["ingest", "formats", "db", "query", "runs", "diagnose", "report", "mine", "replay", "show", "quality"]
 
 
 def register(cli: click.Group) -> None:

@@ -4,7 +4,8 @@ The step table has one row per step (run_id, k, timestamp, whether the call got 
 one row per node that names a step the run does not have, and one row for a run without steps, so run-level
 expectations still see it. great-expectations decides pass or fail; the rows it returns as unexpected name the runs.
 load/quality_gate.py decides when and where it runs: each batch before it is written (--strict), or many batches at
-once after the writes.
+once after the writes; store/quality.py runs it over a whole store (`tracegraph quality`, check_table: a count per
+expectation, optionally great-expectations' Data Docs site).
 
 Timestamp tolerance: within a run, a step may be up to TIMESTAMP_SLACK_MS earlier than the latest step before it.
 Calls that never got a result are exempt when they close the run: Harbor's ATIF lists such calls last with the time
@@ -14,8 +15,10 @@ they were issued (often minutes before the steps above them), so their order say
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from tracegraph.schema import Outcome, RunTrace
@@ -63,14 +66,59 @@ def check_rows(rows: list[tuple], run_ids: list[str]) -> dict[str, list[str]]:
     elsewhere (another process) or later, many batches in one call."""
     if not run_ids:
         return {}
-    import pandas as pd
-
     batch_definition, suite = _suite()
-    table = pd.DataFrame.from_records(rows, columns=COLUMNS)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": table})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": _frame(rows)})
     result = batch.validate(suite, result_format="BOOLEAN_ONLY")
     if result.success:
         return {}
+    return _issues_by_run(batch, suite, result, run_ids)
+
+
+def check_table(rows: list[tuple], run_ids: list[str], docs_dir: Path | None = None) -> dict[str, Any]:
+    """The suite over a whole step table with a count per expectation, for a report of a store rather than a gate.
+
+    Returns {"rows": step rows checked, "expectations": [{expectation, columns, success, unexpected, issue}],
+    "issues": run id → issues as check_rows says them, "docs": the Data Docs index or None}. With `docs_dir`,
+    great-expectations also writes its Data Docs HTML site of this validation there.
+    """
+    batch_definition, suite = _suite()
+    frame = _frame(rows)
+    if docs_dir is not None:
+        result = _docs_checkpoint(Path(docs_dir).resolve()).run(batch_parameters={"dataframe": frame},
+                                                                 run_id=_run_identifier())
+        result = next(iter(result.run_results.values()))
+    else:
+        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+            suite, result_format="SUMMARY")
+    expectations = []
+    for res in result.results:
+        config = res.expectation_config
+        kwargs = config.kwargs
+        columns = kwargs.get("column_list") or [kwargs[c] for c in ("column", "column_A", "column_B") if c in kwargs]
+        error = _raised(res.exception_info)
+        expectations.append({"expectation": config.type, "columns": columns, "success": bool(res.success),
+                             "unexpected": (res.result or {}).get("unexpected_count", 0) if error is None else None,
+                             "error": error, "issue": config.meta[_ISSUE]})
+    issues = {} if result.success or not run_ids else _issues_by_run(
+        batch_definition.get_batch(batch_parameters={"dataframe": frame}), suite, result, run_ids)
+    return {"rows": len(rows), "expectations": expectations, "issues": issues,
+            "docs": str(Path(docs_dir).resolve() / "index.html") if docs_dir is not None else None}
+
+
+def _run_identifier():
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name="tracegraph quality")
+
+
+def _frame(rows: list[tuple]):
+    import pandas as pd
+
+    return pd.DataFrame.from_records(rows, columns=COLUMNS)
+
+
+def _issues_by_run(batch, suite, result, run_ids: list[str]) -> dict[str, list[str]]:
+    """Run id → the one-line issues of the expectations `result` failed (or could not run) on `batch`."""
     failed = set()
     out: dict[str, list[str]] = {}
     for res in result.results:
@@ -188,6 +236,28 @@ def _suite():
         expectation.meta = {_ISSUE: issue, _PER_ROW: per_row}
     suite = gx.ExpectationSuite(name="tracegraph-step-table", expectations=[e for e, _, _ in checks])
     return batch_definition, suite
+
+
+@functools.cache
+def _docs_checkpoint(docs_dir: Path):
+    """A checkpoint that validates a step table with the suite and writes great-expectations' Data Docs site
+    into `docs_dir` (one per folder: the context keeps its sites, suite and checkpoints for the process)."""
+    import great_expectations as gx
+
+    batch_definition, suite = _suite()
+    context = batch_definition.data_asset.datasource.data_context
+    site = "tracegraph-docs-" + hashlib.sha1(str(docs_dir).encode()).hexdigest()[:12]
+    context.add_data_docs_site(site_name=site, site_config={
+        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
+    if not any(s.name == suite.name for s in context.suites.all()):
+        context.suites.add(suite)
+    validation = context.validation_definitions.add(gx.ValidationDefinition(
+        data=batch_definition, suite=suite, name=f"{site}-validation"))
+    return context.checkpoints.add(gx.Checkpoint(
+        name=f"{site}-checkpoint", validation_definitions=[validation],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data-docs", site_names=[site])],
+        result_format={"result_format": "SUMMARY"}))
 
 
 class _Fields(dict):
