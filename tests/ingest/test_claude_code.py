@@ -115,8 +115,8 @@ def test_run_facts():
     assert run.task_id == "grid-pattern-transform"
     assert run.task_text.startswith("Transform the 2x2 input grid into a 6x6 output grid")
     assert run.final_message.startswith("## Summary\n\nI've successfully created the `grid_transform.py` file")
-    assert run.verifier_output.endswith(
-        "2 failed, 1 passed in 0.35s " + "=" * 66 + "\nroot@rack-ge107-ya-20250517193277:/app#")
+    # The pane's closing prompt is the session's end, not test output.
+    assert run.verifier_output.endswith("2 failed, 1 passed in 0.35s " + "=" * 66)
     assert run.started_at_ms == 1762610475974
     # The terminal-bench model proxy reported zero usage everywhere: zero means unknown here, not free.
     assert (run.prompt_tokens, run.completion_tokens) == (None, None)

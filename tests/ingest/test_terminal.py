@@ -81,7 +81,9 @@ def test_outcomes_and_tests_from_results_json():
         Outcome.failed, "is_resolved false", 0.0)
     assert [(t.name, t.status, t.message) for t in youtube.tests] == [
         ("test_output_file_exists", "passed", None),
-        ("test_correct_video", "failed", "AssertionError: Video content should be similar")]
+        ("test_correct_video", "failed", '>           assert is_similar, "Video content should be similar"\n'
+         "E           AssertionError: Video content should be similar\nE           assert np.False_\n"
+         "/tests/test_outputs.py:137: AssertionError")]
     assert len(intrusion.tests) == 7 and sum(t.status == "failed" for t in intrusion.tests) == 2
     assert youtube.run.task_id == "download-youtube"
     assert youtube.run.verifier_output.endswith("1 failed, 1 passed in 0.33s " + "=" * 66)

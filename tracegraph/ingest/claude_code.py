@@ -1,13 +1,12 @@
 """Claude Code stream-json runs: terminal-bench trial folders (the stream inside sessions/agent.cast) and bare files.
 
 Step k is the k-th distinct `tool_use` block of the assistant messages, in order of appearance; its observation is
-the `tool_result` with the same id. terminal-bench's results.json gives the outcome and per-test results.
+the `tool_result` with the same id. A trial's outcome and per-test results come from terminal_bench.read_tb_results.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +14,10 @@ from typing import Any
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.harbor_outcome import paths_in, read_json
 from tracegraph.ingest.jsontext import loads
-from tracegraph.ingest.terminal_bench import cast_width, unwrap_pane
+from tracegraph.ingest.terminal_bench import read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
-from tracegraph.schema import Outcome, RunTrace
+from tracegraph.schema import RunTrace
 
 # asciinema JSON-encodes the terminal output, so inside a .cast file a stream-json assistant line reads like this.
 _CAST_MARKER = b'{\\"type\\":\\"assistant\\"'
@@ -27,9 +25,6 @@ _STREAM_MARKER = b'{"type":"assistant"'
 _OBJECT_START = '{"type":"'
 _MESSAGE_TYPES = {"system", "assistant", "user", "result"}
 _DECODER = json.JSONDecoder()
-
-# terminal-bench failure modes that mean the harness, not the agent, kept the run from being graded.
-_HARNESS_FAILURES = {"test_timeout", "parse_error", "unknown_agent_error", "agent_installation_failed"}
 
 
 class ClaudeCodeParser:
@@ -299,78 +294,6 @@ def _token_totals(result: dict) -> dict[str, int | None]:
                                                   "cache_creation_input_tokens"))
         completion = usage.get("output_tokens") or 0
     return {"prompt_tokens": prompt or None, "completion_tokens": completion or None}
-
-
-# --- terminal-bench results.json and panes -----------------------------------------------------------------------
-
-def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
-    """Outcome, task, times and per-test results of a terminal-bench trial (results.json, panes/post-test.txt)."""
-    path = trial / "results.json"
-    # terminal-bench names trials "<task>.<attempt>-of-<n>.<run id>".
-    named = re.match(r"(.+?)\.\d+-of-\d+\.", trial.name)
-    builder.set(task_id=named.group(1) if named else None)
-    if not path.is_file():
-        builder.set(outcome=Outcome.unknown, outcome_reason="no results.json in the trial folder")
-        return
-    results = read_json(path)
-    if not isinstance(results, dict):
-        raise IngestError(path, "results.json is not a JSON object")
-    builder.set(task_id=results.get("task_id"),
-                task_text=results.get("instruction") or None,
-                started_at_ms=iso_to_ms(results.get("trial_started_at")),
-                ended_at_ms=iso_to_ms(results.get("trial_ended_at")))
-    if not builder.run_fields.get("prompt_tokens"):
-        builder.set(prompt_tokens=results.get("total_input_tokens") or None,
-                    completion_tokens=results.get("total_output_tokens") or None)
-    if results.get("failure_mode") == "agent_timeout":
-        builder.session.timeout = "results.json failure_mode agent_timeout"
-    outcome, reason = _tb_outcome(results.get("is_resolved"), str(results.get("failure_mode") or "unset"))
-    builder.set(outcome=outcome, outcome_reason=reason)
-    if results.get("is_resolved") is not None:
-        builder.set(reward=1.0 if results["is_resolved"] else 0.0)
-    pane = trial / "panes" / "post-test.txt"
-    test_output = pane.read_text(encoding="utf-8", errors="replace").rstrip() if pane.is_file() else ""
-    # The pane is as wide as the tests' recording; lines that filled it were wrapped there.
-    test_output = unwrap_pane(test_output, cast_width(trial / "sessions" / "tests.cast"))
-    failures = _pytest_failures(test_output)
-    parser_results = results.get("parser_results") or {}
-    for name, status in parser_results.items():
-        message = failures.get(name)
-        builder.add_test(name, str(status), message=message, files=paths_in(message) if message else None)
-    summary = "\n".join(f"{status} {name}" for name, status in parser_results.items())
-    builder.set(verifier_output=test_output[-4000:] or summary or None)
-
-
-def _tb_outcome(resolved: bool | None, failure_mode: str) -> tuple[Outcome, str]:
-    # A graded trial is decided by its grade, whatever else went wrong: agent_timeout still runs the tests.
-    note = f" ({failure_mode})" if failure_mode not in ("unset", "none") else ""
-    if resolved is True:
-        return Outcome.solved, "is_resolved true" + note
-    if resolved is False:
-        return Outcome.failed, "is_resolved false" + note
-    if failure_mode in _HARNESS_FAILURES:
-        return Outcome.infra_error, f"not graded: harness failure {failure_mode}"
-    if failure_mode not in ("unset", "none", "unknown"):
-        return Outcome.incomplete, f"not graded: agent stopped with {failure_mode}"
-    return Outcome.unknown, "not graded and no failure mode recorded"
-
-
-_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE)
-_SUMMARY = re.compile(r"^(?:FAILED|ERROR) \S*?::(\S+) - (.*)$", re.MULTILINE)
-_LOCATION = re.compile(r"^\S+\.py:\d+: ")
-
-
-def _pytest_failures(output: str) -> dict[str, str]:
-    """Failure text per test name from pytest output: the E/>/location lines of its section, else its summary line."""
-    failures = {m.group(1): m.group(2) for m in _SUMMARY.finditer(output)}
-    sections = list(_SECTION.finditer(output))
-    for m, nxt in zip(sections, sections[1:] + [None]):
-        end = nxt.start() if nxt else output.find("short test summary info", m.end())
-        body = output[m.end():end if end > 0 else None].strip()
-        # The section opens with the test's source; what failed is in pytest's E and > lines and the location.
-        essence = [line for line in body.splitlines() if line.startswith(("E ", "> ")) or _LOCATION.match(line)]
-        failures[m.group(1)] = "\n".join(essence) or body
-    return failures
 
 
 # --- cheap content checks for detect() ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Terminal-bench 1 trials, the parts every trial parser shares: asciinema casts, raw terminal output as the text a
-screen showed, the outcome and tests in a trial's results.json, and whether a trial's log shows mini-SWE-agent steps.
+"""Terminal-bench trials, the parts every trial parser shares: asciinema casts, raw terminal output as the text a
+screen showed, the one reader of a trial's verdict (results.json and the test output), and whether a trial's log
+shows mini-SWE-agent steps.
 
 terminal.py, mini_swe_agent.py, claude_code.py and terminus.py import this module; it imports none of them.
 """
@@ -139,11 +140,25 @@ def cast_has_claude_stream_json(cast: Path) -> bool:
     return b'\\"type\\":\\"assistant\\"' in data or b'"type":"assistant"' in data
 
 
+# Where a trial's test output may be, best first; the first that holds text is read. sessions/tests.log is the raw
+# stream the test session printed: whole, with the program's own line breaks (the terminal-bench 1 harness keeps
+# it). panes/post-test.txt is tmux's capture of the pane after the tests (the only copy the terminal-bench 0.2 runs of
+# Claude Code kept, and what the harness itself graded): screen plus scrollback, hard-wrapped at the pane's width.
+TEST_OUTPUT_FILES = ("sessions/tests.log", "panes/post-test.txt")
+
+
 def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
-    """Set outcome, task, times and per-test results of a terminal-bench trial from results.json and tests.log."""
+    """Set outcome, task, times, tokens and per-test results of a terminal-bench trial.
+
+    The one reader of a trial's verdict, whoever the agent was (terminal, mini-SWE-agent, Claude Code, Terminus):
+    results.json gives the grade and the tests, the test output (TEST_OUTPUT_FILES) their failure messages.
+    """
+    # terminal-bench names trials "<task>.<attempt>-of-<n>.<run id>": the task when results.json does not say.
+    named = re.match(r"(.+?)\.\d+-of-\d+\.", trial.name)
+    builder.set(task_id=named.group(1) if named else None)
     results_path = trial / "results.json"
     if not results_path.is_file():
-        builder.set(outcome=Outcome.unknown, outcome_reason="the trial folder has no results.json")
+        builder.set(outcome=Outcome.unknown, outcome_reason="no results.json in the trial folder")
         return
     data = read_json(results_path)
     if not isinstance(data, dict):
@@ -151,25 +166,91 @@ def read_tb_results(trial: Path, builder: TraceBuilder) -> None:
     resolved = data.get("is_resolved")
     if resolved is not None and not isinstance(resolved, bool):
         raise IngestError(results_path, f"'is_resolved' is {resolved!r}, not true, false or null")
-    tests_log = trial / "sessions" / "tests.log"
-    stdout = without_session_end(terminal_text(tests_log.read_text(encoding="utf-8", errors="replace"))
-                                  if tests_log.is_file() else "")
-    tokens = {k: v for k, v in (("prompt_tokens", data.get("total_input_tokens")),
-                                ("completion_tokens", data.get("total_output_tokens"))) if isinstance(v, int) and v}
-    builder.set(task_id=_text(data, "task_id", results_path), task_text=_text(data, "instruction", results_path),
-                started_at_ms=iso_to_ms(data.get("trial_started_at")),
-                ended_at_ms=iso_to_ms(data.get("trial_ended_at")), verifier_output=stdout.strip()[-4000:] or None,
-                **tokens)
     tests = data.get("parser_results") or {}
     if not isinstance(tests, dict):
         raise IngestError(results_path, f"'parser_results' is {type(tests).__name__}, not an object")
+    output = read_test_output(trial)
+    builder.set(task_id=_text(data, "task_id", results_path),
+                task_text=_text(data, "instruction", results_path) or None,
+                started_at_ms=iso_to_ms(data.get("trial_started_at")),
+                ended_at_ms=iso_to_ms(data.get("trial_ended_at")),
+                verifier_output=output[-4000:] or "\n".join(f"{s} {n}" for n, s in tests.items()) or None)
+    # The agent's own record of its tokens (Claude Code's stream) is kept; the harness's totals fill what it lacks.
+    # Zeros mean the harness counted nothing (installed agents), not a run that used no tokens.
+    for field, key in (("prompt_tokens", "total_input_tokens"), ("completion_tokens", "total_output_tokens")):
+        value = data.get(key)
+        if not builder.run_fields.get(field) and isinstance(value, int) and value > 0:
+            builder.set(**{field: value})
+    failures = pytest_failures(output)
     for name, status in tests.items():
-        message = _failure_line(stdout, name)
+        message = failures.get(name)
         builder.add_test(name, str(status), message=message, files=paths_in(message) if message else None)
     if data.get("failure_mode") == "agent_timeout":
         builder.session.timeout = "results.json failure_mode agent_timeout"
-    outcome, reason = _tb_outcome(resolved, data.get("failure_mode"), stdout)
+    outcome, reason = _tb_outcome(resolved, data.get("failure_mode"), output)
     builder.set(outcome=outcome, outcome_reason=reason, reward=None if resolved is None else float(resolved))
+
+
+def read_test_output(trial: Path) -> str:
+    """The test session's output as its screen showed it, from the first of TEST_OUTPUT_FILES that holds any."""
+    for name in TEST_OUTPUT_FILES:
+        path = trial / name
+        if not path.is_file():
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        if name.startswith("panes/"):
+            # The pane is as wide as the tests' recording; lines that filled it were wrapped there.
+            raw = unwrap_pane(raw.rstrip(), cast_width(trial / "sessions" / "tests.cast"))
+        text = without_session_end(terminal_text(raw)).strip()
+        if text:
+            return text
+    return ""
+
+
+# pytest's report: `==== FAILURES ====`-style block headers, `____ test_x ____` sections inside a block, and the
+# `FAILED path::test - message` / `ERROR path - message` lines of its short summary.
+_BLOCK = re.compile(r"^={3,} ?(.*?) ?={3,}$", re.MULTILINE)
+_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE)
+_SUMMARY = re.compile(r"^(FAILED|ERROR) (.+)$", re.MULTILINE)
+_LOCATION = re.compile(r"^\S+\.py:\d+:(?: |$)")
+
+
+def pytest_failures(output: str) -> dict[str, str]:
+    """Failure text per test from pytest output, keyed by the names terminal-bench gives tests in parser_results.
+
+    A test's text is what failed in its section of the report (the E and > lines and the file:line locations), else
+    its whole section, else the message of its short-summary line.
+    """
+    failures: dict[str, str] = {}
+    for status, rest in _SUMMARY.findall(output):
+        node, _, message = rest.partition(" - ")
+        # terminal-bench's pytest parser names a test by what follows the first "::", and drops the message of
+        # FAILED lines only: an ERROR line keeps it in the name.
+        name = (node if status == "FAILED" else rest).split("::", 1)[-1].strip()
+        if message.strip():
+            failures[name] = message.strip()
+    # A section belongs to the block whose header is the last one above it. A pane's scrollback may have lost the
+    # FAILURES header, so only sections under PASSES (passing tests' captured output) are left out.
+    headers = [(m.start(), m.group(1)) for m in _BLOCK.finditer(output)]
+    sections = list(_SECTION.finditer(output))
+    for section, nxt in zip(sections, sections[1:] + [None]):
+        block = next((title for start, title in reversed(headers) if start < section.start()), None)
+        if block == "PASSES":
+            continue
+        end = min([start for start, _ in headers if start > section.end()] + [nxt.start() if nxt else len(output)])
+        text = output[section.end():end].strip()
+        essence = [line.rstrip() for line in text.splitlines()
+                   if line.startswith(("E ", "> ")) or _LOCATION.match(line)]
+        failures[_section_test_name(section.group(1))] = "\n".join(essence) or text
+    return failures
+
+
+def _section_test_name(title: str) -> str:
+    # A section is titled `test_x[param]` or `TestClass.test_x[param]`, or `ERROR at setup of <title>`; the
+    # summary line names the same test `TestClass::test_x[param]`. A parameter may hold dots of its own.
+    title = re.sub(r"^ERROR at \w+ of ", "", title)
+    head, bracket, param = title.partition("[")
+    return head.replace(".", "::") + bracket + param
 
 
 def without_session_end(text: str) -> str:
@@ -186,13 +267,6 @@ def _text(data: dict, key: str, path: Path) -> str | None:
     if value is not None and not isinstance(value, str):
         raise IngestError(path, f"'{key}' is {type(value).__name__}, not text")
     return value
-
-
-def _failure_line(stdout: str, test: str) -> str | None:
-    m = re.search(rf"^FAILED \S*::{re.escape(test)}\b(?: - )?(.*)$", stdout, re.MULTILINE)
-    if m is None:
-        return None
-    return m.group(1).strip() or None
 
 
 def _tb_outcome(resolved: bool | None, failure_mode: Any, stdout: str) -> tuple[Outcome, str]:

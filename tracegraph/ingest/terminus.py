@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.claude_code import read_tb_results
+from tracegraph.ingest.terminal_bench import read_tb_results
 from tracegraph.schema import Outcome, RunTrace
 
 _EPISODE = re.compile(r"episode-(\d+)$")

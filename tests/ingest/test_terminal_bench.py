@@ -1,0 +1,161 @@
+"""The one terminal-bench verdict reader (read_tb_results) on small synthetic trials: where test output is read,
+how failure messages are found, and what results.json fills; the real trials are covered by each parser's tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tracegraph.errors import IngestError
+from tracegraph.ingest.builder import TraceBuilder
+from tracegraph.ingest.terminal_bench import pytest_failures, read_tb_results, read_test_output
+from tracegraph.schema import Outcome
+
+RULE = "=" * 20
+PYTEST_REPORT = f"""{RULE} test session starts {RULE}
+collected 5 items
+
+{RULE} FAILURES {RULE}
+____ TestServer.test_port ____
+
+    def test_port(self):
+>       assert port_open(3000), "Server is not running on /app/server.py"
+E       AssertionError: Server is not running on /app/server.py
+E       assert False
+
+/tests/test_outputs.py:12: AssertionError
+____ test_map[1.5] ____
+>       compare(a, b)
+/tests/test_outputs.py:30:
+E       AssertionError: maps differ
+{RULE} ERRORS {RULE}
+____ ERROR at setup of test_db ____
+E       RuntimeError: no database
+{RULE} PASSES {RULE}
+____ test_ok ____
+----- Captured stdout call -----
+E  this line only looks like a failure
+{RULE} short test summary info {RULE}
+PASSED ../tests/test_outputs.py::test_ok
+FAILED ../tests/test_outputs.py::TestServer::test_port - AssertionError: Server is not running on /app/server.py
+FAILED ../tests/test_outputs.py::test_map[1.5] - AssertionError: maps differ
+FAILED ../tests/test_outputs.py::test_summary_only - ValueError: bad value
+ERROR ../tests/test_outputs.py::test_db
+{RULE} 4 failed, 1 passed in 0.10s {RULE}"""
+
+
+def test_failure_text_per_test_named_as_terminal_bench_names_tests():
+    failures = pytest_failures(PYTEST_REPORT)
+    assert failures == {
+        # A section's E, > and location lines; a class method is Class::method, as in the summary line.
+        "TestServer::test_port": '>       assert port_open(3000), "Server is not running on /app/server.py"\n'
+                                 "E       AssertionError: Server is not running on /app/server.py\n"
+                                 "E       assert False\n/tests/test_outputs.py:12: AssertionError",
+        "test_map[1.5]": ">       compare(a, b)\n/tests/test_outputs.py:30:\nE       AssertionError: maps differ",
+        "test_db": "E       RuntimeError: no database",
+        # No section: the summary line's message.
+        "test_summary_only": "ValueError: bad value",
+    }
+
+
+def test_sections_above_a_lost_failures_header_still_count():
+    # A pane's scrollback can start inside the FAILURES block.
+    cut = PYTEST_REPORT[PYTEST_REPORT.index("____ test_map"):]
+    assert pytest_failures(cut)["test_map[1.5]"].endswith("E       AssertionError: maps differ")
+
+
+def test_an_error_line_without_a_test_id_keeps_its_message_in_the_name():
+    # terminal-bench strips the message from FAILED lines only, so a collection error is named by the whole line.
+    line = "ERROR ../tests/test_outputs.py - AssertionError: Expected 'x' to be in out.txt"
+    assert pytest_failures(line) == {
+        "../tests/test_outputs.py - AssertionError: Expected 'x' to be in out.txt":
+            "AssertionError: Expected 'x' to be in out.txt"}
+
+
+def _trial(tmp_path: Path, results: dict | None, log: str | None = None, pane: str | None = None,
+           width: int | None = None) -> Path:
+    trial = tmp_path / "hello.1-of-1.2025-01-01__00-00-00"
+    (trial / "sessions").mkdir(parents=True)
+    (trial / "panes").mkdir()
+    if results is not None:
+        (trial / "results.json").write_text(json.dumps(results))
+    if log is not None:
+        (trial / "sessions" / "tests.log").write_text(log)
+    if pane is not None:
+        (trial / "panes" / "post-test.txt").write_text(pane)
+    if width is not None:
+        (trial / "sessions" / "tests.cast").write_text(json.dumps({"version": 2, "width": width, "height": 5}) + "\n")
+    return trial
+
+
+def _read(trial: Path, **fields) -> TraceBuilder:
+    builder = TraceBuilder(framework="terminal", source=trial, name=trial.name, content_hash="0" * 40)
+    builder.set(**fields)
+    read_tb_results(trial, builder)
+    return builder
+
+
+def test_tests_log_is_read_before_the_pane_and_the_session_end_is_dropped(tmp_path):
+    trial = _trial(tmp_path, {}, log="\x1b[31mFAILED\x1b[0m t.py::test_a - boom\r\nroot@box:/app# \r\nexit\r\n",
+                   pane="pane text\nroot@box:/app#")
+    assert read_test_output(trial) == "FAILED t.py::test_a - boom"
+
+
+def test_an_empty_tests_log_falls_back_to_the_pane_unwrapped_at_the_recording_width(tmp_path):
+    trial = _trial(tmp_path, {}, log="", pane="FAILED t.py::test_a - /app/c4_resha\nrd/ is missing\nroot@box:/app# ",
+                   width=len("FAILED t.py::test_a - /app/c4_resha"))
+    assert read_test_output(trial) == "FAILED t.py::test_a - /app/c4_reshard/ is missing"
+
+
+def test_results_json_gives_grade_tests_and_missing_tokens(tmp_path):
+    trial = _trial(tmp_path, {"task_id": "hello", "instruction": "Say hello", "is_resolved": False,
+                              "failure_mode": "agent_timeout", "parser_results": {"test_a": "failed", "test_b": "passed"},
+                              "total_input_tokens": 900, "total_output_tokens": 0},
+                   log="FAILED t.py::test_a - AssertionError: /app/hello.txt is empty\n")
+    builder = _read(trial, completion_tokens=40)
+    run = builder.build().run
+    assert (run.outcome, run.outcome_reason, run.reward) == (
+        Outcome.failed, "is_resolved false (failure_mode agent_timeout)", 0.0)
+    assert (run.task_id, run.task_text) == ("hello", "Say hello")
+    # The agent's own count stays; the harness's zero means it counted nothing.
+    assert (run.prompt_tokens, run.completion_tokens) == (900, 40)
+    assert builder.session.timeout == "results.json failure_mode agent_timeout"
+    trace = builder.build()
+    assert [(t.name, t.status, t.message) for t in trace.tests] == [
+        ("test_a", "failed", "AssertionError: /app/hello.txt is empty"), ("test_b", "passed", None)]
+    assert trace.test_files == {"test_a": ["/app/hello.txt"]}
+
+
+def test_without_test_output_the_verifier_output_lists_the_results(tmp_path):
+    trial = _trial(tmp_path, {"is_resolved": True, "parser_results": {"test_a": "passed"}})
+    run = _read(trial).build().run
+    assert (run.outcome, run.verifier_output) == (Outcome.solved, "passed test_a")
+
+
+def test_an_ungraded_trial_whose_verifier_could_not_run_is_an_infrastructure_error(tmp_path):
+    trial = _trial(tmp_path, {"is_resolved": None, "failure_mode": "parse_error"},
+                   pane="bash: pytest: command not found\nroot@box:/app# ")
+    run = _read(trial).build().run
+    assert run.outcome == Outcome.infra_error
+    assert run.outcome_reason == ("not graded: verifier could not run its checks: pytest: command not found "
+                                  "(failure_mode parse_error)")
+
+
+def test_without_results_json_the_task_comes_from_the_trial_name(tmp_path):
+    run = _read(_trial(tmp_path, None)).build().run
+    assert (run.outcome, run.outcome_reason, run.task_id) == (
+        Outcome.unknown, "no results.json in the trial folder", "hello")
+
+
+@pytest.mark.parametrize("results, problem", [
+    ([], "is list, not an object"),
+    ({"parser_results": ["test_a"]}, "'parser_results' is list, not an object"),
+    ({"is_resolved": "yes"}, "'is_resolved' is 'yes', not true, false or null"),
+])
+def test_malformed_results_json_names_the_file(tmp_path, results, problem):
+    trial = _trial(tmp_path, results)
+    with pytest.raises(IngestError) as exc:
+        _read(trial)
+    assert (exc.value.path, exc.value.problem) == (str(trial / "results.json"), problem)
