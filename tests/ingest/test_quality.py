@@ -9,7 +9,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from tests.support import FIXTURES
+from tests.support import FIXTURES, REPO
 from tracegraph.cli import cli
 from tracegraph import ingest_paths
 from tracegraph.ingest.discover import discover
@@ -190,3 +190,33 @@ def test_an_expectation_that_cannot_run_is_an_issue_of_every_run_in_the_batch(fi
     for found in issues.values():
         assert len(found) == 1 and found[0].startswith(
             "quality check expect_column_values_to_be_null could not run: ") and "\n" not in found[0]
+
+
+def test_the_suite_runs_without_loading_what_it_never_uses_and_those_modules_still_work_after():
+    """scipy.stats and altair stand in until used (UNUSED_BY_THE_SUITE): a check leaves them unloaded, the suite's
+    verdicts are the usual ones, and code that uses them afterwards gets the real modules."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from tracegraph.ingest.quality import check_rows
+rows = [("r1", 1, 1, 1000, 0, True, 1, "bash", "solved", 2, 2, None),
+        ("r1", 1, 2, 2000, 0, True, 1, "", "solved", 2, 2, None)]
+print(check_rows(rows, ["r1"]))
+print(sorted(m for m in ("scipy.stats._stats_py", "altair.vegalite") if m in sys.modules))
+import scipy.stats
+from scipy.stats import entropy
+print(round(scipy.stats.entropy([0.5, 0.5]), 6), entropy is sys.modules["scipy.stats"].entropy)
+import altair
+print(altair.Chart.__name__, "scipy.stats._stats_py" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "{'r1': ['step ordinal 1 occurs more than once', 'step ordinals are not 1..N: step 2 is numbered 1', "
+        "'step 1 has an empty tool name']}",
+        "[]",
+        "0.693147 True",
+        "Chart True",
+    ]
