@@ -1,5 +1,5 @@
-"""ingest_paths: discover → prepare (parse, limit, redact, trace tree) → quality gate → write; all or nothing
-per run."""
+"""ingest_paths: discover → prepare (parse, limit, redact, trace tree, write-plan rows) → quality gate → write; all
+or nothing per run."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from tracegraph.errors import StoreError, StoreRestartedError, TracegraphError
 from tracegraph.ingest.discover import Limits, discover
 from tracegraph.ingest.quality import DEGRADED_KINDS
 from tracegraph.ingest.units import FileError, apply_limits
-from tracegraph.load.prepare import PARALLEL_MIN_UNITS, Prepared, RunSummary, default_workers, prepare_traces, \
-    prepare_units
+from tracegraph.load.planned import PlannedRun, cleanup, planner_for, write_plan
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS, RunSummary, default_workers, prepare_traces, prepare_units
 from tracegraph.load.quality_gate import QualityGate
 from tracegraph.schema import RunTrace
 from tracegraph.store import Store
-from tracegraph.store.plan import Statement, cleanup_runs_plan, write_runs_plan
+from tracegraph.store.plan import Statement
 
 BATCH_STEPS = 5000
 """Steps written per store round (small runs share one plan; bench/ingest.py measures the choice)."""
@@ -99,9 +99,9 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
     try:
         if quality:
             gate = QualityGate(strict, in_process=workers < 2 or len(found.units) < PARALLEL_MIN_UNITS)
-        prepared = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
-                                 display=found.display_path)
-        _load(prepared, len(found.units), store, report, strict=strict, gate=gate, progress=progress, force=force)
+        planned = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
+                                display=found.display_path, then=planner_for(store, quality))
+        _load(planned, len(found.units), store, report, strict=strict, gate=gate, progress=progress, force=force)
     except KeyboardInterrupt:
         raise IngestInterrupted(report) from None
     finally:
@@ -117,32 +117,34 @@ def ingest_traces(traces: Iterable[RunTrace], store: Store, *, redact: bool = Tr
     """Load already-parsed runs (a stream is read lazily): limits → redact → tree → quality gate → write."""
     limits = limits or Limits()
     report = IngestReport(limits=dict(vars(limits)))
-    prepared = prepare_traces(((t, apply_limits(t, limits)) for t in traces), redact)
+    plan = planner_for(store, quality)
+    planned = (plan(t, s) for t, s in prepare_traces(((t, apply_limits(t, limits)) for t in traces), redact))
     gate = QualityGate(strict, in_process=True) if quality else None
-    _load(prepared, total, store, report, strict=strict, gate=gate, progress=progress, force=force)
+    _load(planned, total, store, report, strict=strict, gate=gate, progress=progress, force=force)
     return report
 
 
-def _load(prepared: Iterable[Prepared], total: int, store: Store, report: IngestReport, *, strict: bool,
+def _load(planned: Iterable[PlannedRun], total: int, store: Store, report: IngestReport, *, strict: bool,
           gate: QualityGate | None, progress: ProgressFn | None, force: bool = False) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    batch: list[tuple[RunTrace, RunSummary]] = []
+    batch: list[PlannedRun] = []
     batch_steps = 0
     first_source: dict[str, str] = {}
     # One batch is written on a second thread while the next is parsed: the store works on the other core
     # instead of waiting for Python. At most two batches are in memory; a write error surfaces at the next batch.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracegraph-write") as writer:
         pending: Future | None = None
-        for index, (trace, summary) in enumerate(prepared, 1):
-            if trace.run_id in first_source:
-                report.copies.append(RunCopy(source=summary.source, same_as=first_source[trace.run_id]))
+        for index, run in enumerate(planned, 1):
+            summary = run.summary
+            if summary.run_id in first_source:
+                report.copies.append(RunCopy(source=summary.source, same_as=first_source[summary.run_id]))
                 continue
-            first_source[trace.run_id] = summary.source
-            batch.append((trace, summary))
-            batch_steps += len(trace.steps)
+            first_source[summary.run_id] = summary.source
+            batch.append(run)
+            batch_steps += summary.steps
             if progress:
-                progress(trace.run.name, min(index, total) if total else index, total)
+                progress(summary.name, min(index, total) if total else index, total)
             if batch_steps >= BATCH_STEPS:
                 if pending is not None:
                     pending.result()
@@ -155,51 +157,49 @@ def _load(prepared: Iterable[Prepared], total: int, store: Store, report: Ingest
         gate.finish()
 
 
-def _flush(batch: list[tuple[RunTrace, RunSummary]], store: Store, report: IngestReport, strict: bool,
+def _flush(batch: list[PlannedRun], store: Store, report: IngestReport, strict: bool,
            gate: QualityGate | None, force: bool = False) -> None:
     if not batch:
         return
     if gate is not None:
         gate.check(batch)
     if strict:
-        report.refused += [s for _, s in batch if s.quality_issues]
-        batch = [(t, s) for t, s in batch if not s.quality_issues]
+        report.refused += [r.summary for r in batch if r.summary.quality_issues]
+        batch = [r for r in batch if not r.summary.quality_issues]
     if not force and batch:
-        same = _already_loaded(store, [t for t, _ in batch])
-        report.unchanged += [t.run_id for t, _ in batch if t.run_id in same]
-        report.runs += [s for t, s in batch if t.run_id in same]
-        batch = [(t, s) for t, s in batch if t.run_id not in same]
-    traces = [t for t, _ in batch]
-    if not traces:
+        same = _already_loaded(store, batch)
+        report.unchanged += [r.run_id for r in batch if r.run_id in same]
+        report.runs += [r.summary for r in batch if r.run_id in same]
+        batch = [r for r in batch if r.run_id not in same]
+    if not batch:
         return
     try:
-        store.execute(write_runs_plan(traces), cleanup_runs_plan(traces))
-        report.runs += [s for _, s in batch]
+        store.execute(write_plan(batch), cleanup(batch))
+        report.runs += [r.summary for r in batch]
         return
     except StoreRestartedError:
         pass  # the batch left nothing behind and the server is back: replay it run by run
     except StoreError:
         _raise_if_store_down(store)
-    for trace, summary in batch:  # isolate the run that failed; the others still load
+    for run in batch:  # isolate the run that failed; the others still load
         try:
-            store.execute(write_runs_plan([trace]), cleanup_runs_plan([trace]))
-            report.runs.append(summary)
+            store.execute(write_plan([run]), cleanup([run]))
+            report.runs.append(run.summary)
         except StoreRestartedError as exc:
-            report.errors.append(FileError(path=trace.run.source, problem=f"run set aside: {exc}"))
+            report.errors.append(FileError(path=run.summary.source, problem=f"run set aside: {exc}"))
         except StoreError as exc:
-            report.errors.append(FileError(path=trace.run.source, problem=str(exc)))
+            report.errors.append(FileError(path=run.summary.source, problem=str(exc)))
 
 
-def _already_loaded(store: Store, traces: list[RunTrace]) -> set[str]:
+def _already_loaded(store: Store, runs: list[PlannedRun]) -> set[str]:
     """Ids of the runs the store holds whole from the same artifacts, read by the same code (the id carries the
     name and a hash prefix; the full hash, the reader revision and the step count, which --max-steps changes, are
     compared too)."""
     rows = store.query("UNWIND $ids AS rid MATCH (r:Run {id: rid}) WHERE r.status = 'loaded' "
                        "RETURN r.id AS id, r.content_hash AS hash, r.reader_revision AS revision, "
-                       "r.step_count AS steps", {"ids": [t.run_id for t in traces]})
+                       "r.step_count AS steps", {"ids": [r.run_id for r in runs]})
     held = {r["id"]: (r["hash"], r["revision"], r["steps"]) for r in rows}
-    return {t.run_id for t in traces
-            if held.get(t.run_id) == (t.run.content_hash, t.run.reader_revision, len(t.steps))}
+    return {r.run_id for r in runs if held.get(r.run_id) == r.loaded_as}
 
 
 def _raise_if_store_down(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 from concurrent.futures import Future
 
 from pydantic import BaseModel
@@ -71,36 +72,61 @@ def prepare_traces(parsed: Iterable[tuple[RunTrace, int]], redact: bool) -> Iter
         yield prepare_trace(trace, dropped, redact)
 
 
-def _prepare_unit(unit: Unit, limits: Limits, redact: bool) -> tuple[list[Prepared], list[FileError]]:
-    """A worker's task: one unit, start to finish."""
-    errors: list[FileError] = []
-    prepared = list(prepare_traces(parse_units([unit], limits, errors), redact))
-    for trace, _ in prepared:
+class _Finish(NamedTuple):
+    """What a worker does last to each run it prepared: give it the source the user knows, then hand it to `then`
+    (the ingest plans it there, load/planned.py) or else return it as (trace, summary)."""
+    display: Callable[[str], str]
+    then: Callable[[RunTrace, RunSummary], Any] | None
+
+    def __call__(self, trace: RunTrace, summary: RunSummary) -> Any:
+        trace.run.source = summary.source = self.display(trace.run.source)
+        if self.then is not None:
+            return self.then(trace, summary)
         # The full observation texts served the limits and the tree; nothing downstream reads them, and they are
-        # half of what would travel back to the writer (and not redacted).
+        # half of what would travel back from a worker (and not redacted).
         trace.observation_full = {}
         trace.clipped_full = {}
-    return prepared, errors
+        return trace, summary
+
+
+_worker_finish: _Finish | None = None
+"""The _Finish of the worker process this is, set as it starts (a fork child: it is inherited, never pickled)."""
+
+
+def _prepare_unit(unit: Unit, limits: Limits, redact: bool,
+                  finish: _Finish | None = None) -> tuple[list[Any], list[FileError]]:
+    """A worker's task: one unit, start to finish (`finish`: this worker's own when not given)."""
+    errors: list[FileError] = []
+    finish = finish or _worker_finish
+    done = [finish(trace, summary) for trace, summary in prepare_traces(parse_units([unit], limits, errors), redact)]
+    return done, errors
 
 
 def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *, redact: bool = True,
-                  workers: int | None = None, display: Callable[[str], str] = str) -> Iterator[Prepared]:
+                  workers: int | None = None, display: Callable[[str], str] = str,
+                  then: Callable[[RunTrace, RunSummary], Any] | None = None) -> Iterator[Any]:
     """Every run of `units`, ready to write, in unit order; a bad unit becomes one error line.
 
     `display` maps a parsed path to the one the user knows (a file unpacked from an archive reads
-    `archive.tar.gz!/member`), for error lines and for the run's stored source.
+    `archive.tar.gz!/member`), for error lines and for the run's stored source. Each run is yielded as
+    (trace, summary), or as what `then(trace, summary)` makes of it in the process that prepared it.
     """
     workers = default_workers() if workers is None else workers
+    finish = _Finish(display, then)
     if workers < 2 or len(units) < PARALLEL_MIN_UNITS:
-        results: Iterable[tuple[list[Prepared], list[FileError]]] = (
-            _prepare_unit(unit, limits, redact) for unit in units)
+        results: Iterable[tuple[list[Any], list[FileError]]] = (
+            _prepare_unit(unit, limits, redact, finish) for unit in units)
     else:
-        results = _in_workers(units, limits, redact, workers)
+        results = _in_workers(units, limits, redact, workers, finish)
     for prepared, unit_errors in results:
         errors += [FileError(path=display(e.path), problem=e.problem) for e in unit_errors]
-        for trace, summary in prepared:
-            trace.run.source = summary.source = display(trace.run.source)
-            yield trace, summary
+        yield from prepared
+
+
+def _start_worker(finish: _Finish) -> None:
+    global _worker_finish
+    _worker_finish = finish
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:
@@ -117,8 +143,8 @@ def _die_with_parent() -> None:
         pass  # not Linux: an orphaned worker only lingers until its queue closes
 
 
-def _in_workers(units: list[Unit], limits: Limits, redact: bool,
-                workers: int) -> Iterator[tuple[list[Prepared], list[FileError]]]:
+def _in_workers(units: list[Unit], limits: Limits, redact: bool, workers: int,
+                finish: _Finish) -> Iterator[tuple[list[Any], list[FileError]]]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
@@ -127,12 +153,14 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
     # which spawn and forkserver re-run it without. The pool forks all its workers at the first submit, before this
     # ingest starts its writer thread; children only parse and never touch the store connection they inherit.
     context = get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent)
+    # `finish` reaches the workers as they fork (it may hold what does not pickle, as a bound method).
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(finish,))
     finished = False
     # Results are taken as they complete and handed on in unit order from a reorder buffer: a slow unit at the head
     # no longer leaves a worker idle once the units queued behind it are done (the store still sees unit order).
     running: dict[Future, int] = {}
-    done: dict[int, tuple[list[Prepared], list[FileError]]] = {}
+    done: dict[int, tuple[list[Any], list[FileError]]] = {}
     submitted = head = 0
     try:
         while head < len(units):
@@ -155,7 +183,7 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool,
         # workers would, handing on the results the workers did deliver.
         _release(pool)
         for index in range(head, len(units)):
-            yield done.pop(index) if index in done else _prepare_unit(units[index], limits, redact)
+            yield done.pop(index) if index in done else _prepare_unit(units[index], limits, redact, finish)
     finally:
         # After Ctrl-C or a store error, units still queued are dropped at once instead of being parsed for nobody.
         pool.shutdown(wait=finished, cancel_futures=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from concurrent.futures import Executor, Future
 
-from tracegraph.ingest.quality import check_rows, step_rows
+from tracegraph.ingest.quality import check_rows
+from tracegraph.load.planned import PlannedRun
 from tracegraph.load.prepare import RunSummary
-from tracegraph.schema import RunTrace
 
 QUALITY_ROWS = 50_000
 """Step rows checked per great-expectations call when the gate only reports (bench/ingest.py measures it)."""
@@ -32,11 +32,11 @@ class QualityGate:
         self._summaries: list[RunSummary] = []
         self._pending: list[tuple[Future | None, list[tuple], list[RunSummary]]] = []
 
-    def check(self, batch: list[tuple[RunTrace, RunSummary]]) -> None:
+    def check(self, batch: list[PlannedRun]) -> None:
         """Check a batch about to be written: at once with --strict (the caller then refuses runs with issues),
         else queued with the batches before it and checked when QUALITY_ROWS steps are waiting."""
-        rows = step_rows([t for t, _ in batch])
-        summaries = [s for _, s in batch]
+        rows = [row for run in batch for row in run.quality_rows]
+        summaries = [run.summary for run in batch]
         if self.strict:
             _add_issues(self._run(rows, summaries), summaries)
             return

@@ -16,7 +16,7 @@ from typing import Any
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
 import tracegraph.store.falkordb_snapshot as snapshot
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
-from tracegraph.store.plan import Statement
+from tracegraph.store.plan import RenderedRows, Statement
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
@@ -112,10 +112,20 @@ def _socket_path(folder: Path, fresh: bool) -> Path:
     return runtime / SOCKET_NAME
 
 
+def render_row(row: dict[str, Any]) -> str:
+    """A write-plan row as the Cypher literal the client puts in a query's parameter header (FalkorDB takes
+    parameters as query text); the ingest renders rows in its parse workers (`EmbeddedStore.render_row`)."""
+    from falkordb.helpers import stringify_param_value
+
+    return stringify_param_value(row)
+
+
 class EmbeddedStore:
     """FalkorDB started by tracegraph itself; one process holds the store folder at a time."""
 
     engine = "falkordb"
+    render_row = staticmethod(render_row)
+    """Write-plan rows as query text: the ingest renders them where it parses (see store/plan.py RenderedRows)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder.resolve()
@@ -349,7 +359,12 @@ class EmbeddedStore:
 
         try:
             for stmt in plan:
-                self.graph.query(stmt.cypher, stmt.params)
+                rows = stmt.params.get("rows")
+                if type(rows) is RenderedRows and len(stmt.params) == 1:
+                    # The header the client would build from the rows (rendered by render_row in a worker).
+                    self.graph.query(f"CYPHER `rows`=[{','.join(rows)}] {stmt.cypher}")
+                else:
+                    self.graph.query(stmt.cypher, stmt.params)
         except GoneError as exc:
             if not self._server_exited():
                 raise self._gone(exc) from None
