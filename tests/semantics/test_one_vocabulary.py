@@ -49,3 +49,39 @@ def test_one_write_test():
     assert is_write(DeltaOp.modify, None, "git-commit") and not is_write(DeltaOp.modify, None, "chmod")
     assert not is_write(DeltaOp.read, "a.py") and not is_write(DeltaOp.execute, None, "test")
     assert is_file_write(DeltaOp.delete, "a.py") and not is_file_write(DeltaOp.modify, None)
+
+
+@pytest.mark.parametrize("command", ["nginx -t", "systemctl status nginx", "service nginx status"])
+def test_a_service_asked_for_its_status_is_no_service_change_to_either(command):
+    assert [e for e in command_effects(command) if e.effect == "service"] == []
+    assert [a.act for a in shell_activities(command, Workspace())] == [Act.probe]
+
+
+@pytest.mark.parametrize("command", ["systemctl restart nginx", "pkill -f gunicorn", "pm2 start app.js",
+                                     "supervisorctl restart web", "rabbitmqctl stop"])
+def test_a_service_control_is_one_to_both(command):
+    assert [(e.op, e.effect) for e in command_effects(command)] == [(DeltaOp.modify, "service")]
+    assert [a.act for a in shell_activities(command, Workspace())] == [Act.service]
+
+
+@pytest.mark.parametrize("command", ["go build ./...", "cargo build --release", "make", "gcc -o app main.c"])
+def test_a_build_is_a_change_to_both(command):
+    assert (DeltaOp.modify, "build") in [(e.op, e.effect) for e in command_effects(command)]
+    assert [a.act for a in shell_activities(command, Workspace())] == [Act.write]
+
+
+@pytest.mark.parametrize("command, program", [
+    ("uv run pytest -q", "test"), ("poetry run python -m pytest", "test"), ("sudo -E timeout 30 pytest", "test"),
+    ("env PYTHONPATH=src pytest", "test"), ("nice -n 5 pip install x", "install")])
+def test_wrappers_are_looked_through_by_both(command, program):
+    effects = [e.effect for e in command_effects(command)]
+    assert program in effects
+    assert [a.act for a in shell_activities(command, Workspace())] == [Act(program)]
+
+
+@pytest.mark.parametrize("command, path", [("tac /var/log/app.log", "/var/log/app.log"),
+                                           ("cmp a.bin b.bin", "a.bin"), ("ag TODO src/main.py", "src/main.py"),
+                                           ("sha1sum /app/out.tar", "/app/out.tar")])
+def test_a_reader_reads_its_file_to_both(command, path):
+    assert (DeltaOp.read, path) in [(e.op, e.path) for e in command_effects(command)]
+    assert [a.act for a in shell_activities(command, Workspace())] == [Act.read]

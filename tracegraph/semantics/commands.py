@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import re
 
-from tracegraph.semantics.programs import INSTALLERS, is_install, is_test
+from tracegraph.semantics.programs import (
+    INSTALLERS,
+    INTERPRETERS,
+    NOOPS,
+    PATTERN_FIRST,
+    PATTERN_OPTIONS,
+    READERS,
+    SEARCHERS,
+    SERVICES,
+    SOURCING,
+    is_build,
+    is_install,
+    is_service_control,
+    is_test,
+    program_words,
+)
 from tracegraph.semantics.lexer import split_commands, split_stripped_commands, strip_heredocs
 from tracegraph.semantics.activity import CHANGING, Act, Activity, Workspace, as_intent, is_test_path
 
@@ -13,32 +28,22 @@ _ENV_PROBES = {"which", "type", "whereis", "uname", "nproc", "free", "df", "lsb_
 _VERSION_FLAGS = {"--version", "-V", "-v", "version", "--help", "-h", "help"}
 _PKG_TOOLS = {"pip", "pip3", "npm", "conda", "gem", "dpkg", "apt", "brew", "rpm", "yum", "dnf", "apk"}
 _PKG_QUERIES = {"list", "show", "freeze", "search", "policy", "info", "-l", "-L", "-s", "-Q", "-q", "check"}
-_INTERPRETERS = {"python", "python2", "python3", "pypy3", "node", "ruby", "perl", "php", "bash", "sh", "zsh",
-                 "Rscript", "julia", "deno", "lua"}
 _PROBES = {"curl", "wget", "nc", "ncat", "netcat", "ss", "netstat", "ps", "pgrep", "lsof", "ping", "telnet",
            "socat", "dig", "nslookup", "http", "redis-cli", "psql", "mysql", "jobs", "top", "openssl"}
-_SERVICES = {"systemctl", "service", "nginx", "apachectl", "supervisorctl", "supervisord", "redis-server",
-             "sshd", "dockerd", "mysqld", "postgres", "pg_ctl", "uvicorn", "gunicorn", "flask", "jupyter",
-             "kill", "pkill", "killall", "pm2"}
 _CONTAINERS = {"docker", "docker-compose", "podman", "kubectl"}
 _CONTAINER_CHANGES = {"run", "start", "stop", "restart", "up", "down", "build", "rm", "kill", "create", "pull"}
 _MUTATORS = {"useradd", "usermod", "userdel", "groupadd", "groupmod", "adduser", "chpasswd", "passwd", "ssh-keygen",
              "update-alternatives", "crontab", "ldconfig", "locale-gen", "a2enmod", "a2ensite", "ufw", "iptables",
              "sysctl", "mount", "umount", "mknod", "losetup", "mkfs", "mkswap", "htpasswd", "setcap", "visudo",
-             "dd", "truncate", "ln", "install", "make", "cmake", "gcc", "g++", "cc", "clang", "rustc", "javac",
-             "mvn", "gradle", "ninja", "cpio", "git-lfs"}
-"""Programs that change the system although they name no file to write (accounts, mounts, builds)."""
-_READERS = {"cat", "head", "tail", "less", "more", "wc", "grep", "egrep", "fgrep", "rg", "ag", "diff", "file",
-            "stat", "md5sum", "sha256sum", "sha1sum", "xxd", "hexdump", "od", "strings", "jq", "awk", "sort", "uniq",
-            "cut", "nl", "bat", "ls", "tree", "readlink", "realpath", "du", "sed", "tr", "column", "cmp", "comm",
-            "tac", "base64", "find", "locate", "fd"}
+             "dd", "truncate", "ln", "install", "cpio", "git-lfs"}
+"""Programs that change the system although they name no file to write (accounts, mounts); builds are
+programs.is_build."""
 _SHELL_WORDS = {"echo", "printf", "pwd", "cd", "export", "sleep", "test", "[", "[[", "true", "false", "set",
-                "source", ".", "exit", "return", "unset", "alias", "wait", "clear", "date", "basename", "dirname",
+                "exit", "return", "unset", "alias", "wait", "clear", "date", "basename", "dirname",
                 "for", "while", "until", "do", "done", "if", "then", "else", "elif", "fi", "case", "esac", "in",
                 "function", "{", "}", "git", "cp", "mv", "rm", "mkdir", "touch", "chmod", "chown", "tar", "unzip",
-                "zip", "gzip", "gunzip", "rmdir", "patch", "tee", "xargs", "seq", "yes", "vim", "vi", "nano"}
+                "zip", "gzip", "gunzip", "rmdir", "patch", "tee", "xargs", "seq", "yes", "vim", "vi", "nano"} | SOURCING
 """Shell builtins and file tools whose effects the step's deltas already hold."""
-_WRAPPERS = {"sudo", "env", "time", "nohup", "exec", "timeout", "command", "stdbuf", "nice", "ionice", "xvfb-run"}
 _REDIRECTS = {">", ">>", "<", ">&", "&>", ">|", "<<", "<<<", "<&", "&>>"}
 _OUTPUT_OPTIONS = {"-o", "-O", "-out", "--output", "-keyout", "--out", "--outfile", "-outfile", "--output-file"}
 PATTERN_CHARS = re.compile(r"[*?<>|$()\[\]{}^\\]")
@@ -60,7 +65,7 @@ _CODE_PROBES = re.compile(r"\bsocket\.|urlopen\(|requests\.(?:get|post|head)\(|h
 
 
 def _words(simple: list[str]) -> list[str]:
-    """A simple command without redirections, assignments and wrappers (sudo, env, timeout 10, nohup ...)."""
+    """A simple command without redirections, assignments and wrappers (sudo, env, timeout 10, uv run ...)."""
     words: list[str] = []
     skip = False
     for i, w in enumerate(simple):
@@ -72,19 +77,13 @@ def _words(simple: list[str]) -> list[str]:
             continue
         else:
             words.append(w)
-    while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
-        words = words[1:]
-    while words and words[0] in _WRAPPERS:
-        words = words[1:]
-        while words and (words[0].startswith("-") or re.match(r"^\d+[smhd]?$", words[0])):
-            words = words[1:]
-    return words
+    return program_words(words)
 
 
 def _is_env_probe(prog: str, args: list[str]) -> bool:
     if prog in _ENV_PROBES:
         return True
-    if len(args) == 1 and (args[0] == "--version" or args[0] in _VERSION_FLAGS and prog not in _READERS):
+    if len(args) == 1 and (args[0] == "--version" or args[0] in _VERSION_FLAGS and prog not in READERS | SEARCHERS):
         return True
     if prog in _PKG_TOOLS and args[:1] and args[0] in _PKG_QUERIES:
         return True
@@ -124,45 +123,41 @@ def _simple_activity(words: list[str], bodies: list[str], ws: Workspace) -> Acti
         return Activity(Act.test, head)
     if _is_env_probe(prog, args):
         return Activity(Act.env_probe, head)
-    if prog in _INTERPRETERS or words[0].startswith("./") or (words[0].startswith("/") and "." in prog):
+    if prog in INTERPRETERS or words[0].startswith("./") or (words[0].startswith("/") and "." in prog):
         return _run_activity(words, bodies, ws)
     if prog in _CONTAINERS:
         return Activity(Act.service if set(args[:2]) & _CONTAINER_CHANGES else Act.probe, head)
-    if prog in _SERVICES and not (prog == "nginx" and "-t" in args) and "status" not in args:
+    if is_service_control(prog, args):
         return Activity(Act.service, head)
-    if prog in _PROBES or prog in {"systemctl", "service", "nginx"}:
+    if prog in _PROBES or prog in SERVICES:  # a service asked for its status
         outputs = _output_paths(args)
         if outputs:
             return Activity(Act.write, f"{prog} writes {outputs[0]}")
         return Activity(Act.probe, head)
-    if prog in _MUTATORS:
+    if prog in _MUTATORS or is_build(prog, args):
         return Activity(Act.write, head)
     if prog == "sqlite3":
         sql = " ".join(args[1:])
         act = Act.write if _SQL_WRITES.search(sql) else Act.read
         return Activity(act, f"sqlite3 {args[0] if args else ''}".strip(), tuple(args[:1]))
-    if prog in _READERS:
+    if prog in READERS | SEARCHERS:
         return _read_activity(prog, args, ws)
-    if prog in _SHELL_WORDS or prog in {":", "true"}:
+    if prog in _SHELL_WORDS or prog in NOOPS:
         return None
     if _output_paths(args):
         return Activity(Act.write, f"{prog} writes {_output_paths(args)[0]}")
     return Activity(Act.unknown, prog)
 
 
-_PATTERN_FIRST = {"grep", "egrep", "fgrep", "rg", "ag", "sed", "awk", "jq"}
-
-
 def _read_activity(prog: str, args: list[str], ws: Workspace) -> Activity:
     operands = [a for a in args if not a.startswith("-")]
-    if prog in _PATTERN_FIRST and not any(a in {"-e", "-f", "--regexp"} for a in args):
+    if prog in PATTERN_FIRST and not any(a in PATTERN_OPTIONS for a in args):
         operands = operands[1:]  # their first operand is a pattern or script, not a file
     paths = [a for a in operands if ("/" in a or "." in a) and not PATTERN_CHARS.search(a)]
     own = [ws.owner_of(p) for p in paths if ws.owner_of(p)]
     if own:
         return Activity(Act.read_own, f"{prog} {own[0]}", tuple(p for p in own if p))
-    if prog in {"find", "locate", "fd", "grep", "rg", "ag", "egrep"} and ("-r" in args or "-R" in args or
-                                                                         prog in {"find", "locate", "fd"}):
+    if prog in SEARCHERS or (prog in {"grep", "rg", "ag", "egrep"} and ("-r" in args or "-R" in args)):
         return Activity(Act.search, f"{prog}")
     if paths or prog in {"ls", "tree", "du"}:
         return Activity(Act.read, f"{prog} {' '.join(paths[:1])}".strip(), tuple(paths))
@@ -171,7 +166,7 @@ def _read_activity(prog: str, args: list[str], ws: Workspace) -> Activity:
 
 def _run_activity(words: list[str], bodies: list[str], ws: Workspace) -> Activity:
     prog, args = words[0].rsplit("/", 1)[-1], words[1:]
-    if prog not in _INTERPRETERS:
+    if prog not in INTERPRETERS:
         owner = ws.owner_of(words[0])
         return Activity(Act.run_own, words[0], (owner,)) if owner else Activity(Act.run, words[0])
     if "-m" in args:
@@ -225,7 +220,7 @@ def shell_activities(command: str, ws: Workspace, background: bool = False) -> l
             if simple[0] in {"env", "printenv"}:
                 acts.append(Activity(Act.read, "environment variables"))
             continue
-        if words[0] in {":", "true"} and len(words) == 1:
+        if words[0] in NOOPS and len(words) == 1:
             continue
         if words[0] == ":":
             # `: cmd` inside a longer line runs nothing either; cmd is what the agent meant to do.
@@ -273,7 +268,7 @@ def command_families(command: str) -> list[str]:
 
 def _family(words: list[str]) -> str | None:
     prog = words[0].rsplit("/", 1)[-1] if words[0].startswith(("/", "./", "~/")) else words[0]
-    if prog in _FAMILY_NOISE or not _PROGRAM.match(prog) or (prog[0].isupper() and prog not in _INTERPRETERS | {"R"}):
+    if prog in _FAMILY_NOISE or not _PROGRAM.match(prog) or (prog[0].isupper() and prog not in INTERPRETERS | {"R"}):
         return None  # a capitalised word is prose pasted as a command (`You`, `I'll`), not a program
     prog = _ALIASES.get(prog, prog)
     if re.fullmatch(r"python\d(?:\.\d+)?", prog):
