@@ -88,13 +88,9 @@ class Neo4jStore:
 
     def execute(self, plan: list[Statement], cleanup: list[Statement] | None = None) -> None:
         # One managed transaction: Neo4j rolls the whole plan back on failure, so `cleanup` is not needed.
-        def work(tx):
-            for stmt in plan:
-                tx.run(stmt.cypher, stmt.params).consume()
-
         try:
             with self._session(write=True) as session:
-                session.execute_write(work)
+                session.execute_write(run_plan, plan)
         except Exception as exc:
             raise StoreError(f"write to {self.location} failed: {_one_line(exc)}") from None
 
@@ -139,6 +135,34 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def run_plan(tx, plan: list[Statement]) -> None:
+    """Run a write plan in `tx`, each statement by its internal-id twin where it has one: node statements return
+    the ids of the nodes they wrote, and edge statements whose ends all have ids find them by id. Ids are kept only
+    across a run of twins: any other statement may delete nodes, and Neo4j reuses a deleted node's id."""
+    ids: dict[tuple[str, Any], int] = {}
+    for stmt in plan:
+        twin = stmt.by_id
+        if twin is None:
+            ids.clear()
+            tx.run(stmt.cypher, stmt.params).consume()
+        elif twin.label is not None:
+            pairs = tx.run(twin.cypher, stmt.params).single()[0]
+            ids.update(((twin.label, key), node) for key, node in pairs)
+        else:
+            src, dst = twin.ends
+            by_id, by_key = [], []
+            for row in stmt.params["rows"]:
+                a, b = ids.get((src, row["src"])), ids.get((dst, row["dst"]))
+                if a is None or b is None:
+                    by_key.append(row)
+                else:
+                    by_id.append({**row, "src": a, "dst": b})
+            if by_id:
+                tx.run(twin.cypher, {"rows": by_id}).consume()
+            if by_key:
+                tx.run(stmt.cypher, {"rows": by_key}).consume()
 
 
 def _plain(value: Any) -> Any:

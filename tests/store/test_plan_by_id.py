@@ -1,0 +1,91 @@
+"""Write plans' internal-id twins (IdForm): Neo4j writes a plan through them, and the graph is the one the key
+statements write, edges to nodes of an earlier plan included; the twins' Cypher runs on FalkorDB as well."""
+
+from __future__ import annotations
+
+import json
+
+from tracegraph.ingest.builder import TraceBuilder
+from tracegraph.load.prepare import prepare_trace
+from tracegraph.schema import Edge, RelType, Task
+from tracegraph.store.plan import Statement, edges_statements, nodes_statements, write_runs_plan
+
+
+def _trace(name: str):
+    b = TraceBuilder(framework="synthetic", source=f"/runs/{name}", name=name, content_hash=name * 10)
+    b.set(task_id="fix-the-app")
+    b.add_step("write_file", {"path": "app/main.py", "content": "x"}, thought="write it", observation="ok")
+    b.add_step("bash", {"command": "cat app/main.py"}, observation="x")
+    b.add_step("bash", {"command": "pytest"}, observation="1 failed")
+    b.add_test("test_main", "failed", message="expected 2", files=["app/main.py"])
+    trace, _ = prepare_trace(b.build(), 0, redact=True)
+    return trace
+
+
+def _graph(store) -> list[str]:
+    nodes = store.query("MATCH (n) WHERE NOT n:SchemaInfo RETURN labels(n) AS labels, properties(n) AS props")
+    edges = store.query("MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS src, b.id AS dst, "
+                        "properties(r) AS props")
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + edges)
+
+
+def _without_twins(plan: list[Statement]) -> list[Statement]:
+    return [stmt._replace(by_id=None) for stmt in plan]
+
+
+def _write_both_ways(store, plans: list[list[Statement]]) -> tuple[list[str], list[str]]:
+    graphs = []
+    for strip in (False, True):
+        store.reset()
+        store.init_schema()
+        for plan in plans:
+            store.execute(_without_twins(plan) if strip else plan)
+        graphs.append(_graph(store))
+    return graphs[0], graphs[1]
+
+
+def test_every_node_and_edge_statement_of_a_run_has_its_twin():
+    plan = write_runs_plan([_trace("a")])
+    writes = [s for s in plan if " CREATE (" in s.cypher or "MERGE (n:" in s.cypher]
+    assert writes and all(s.by_id is not None for s in writes)
+    assert all("id(a) = r.src" in s.by_id.cypher for s in writes if s.by_id.ends)
+
+
+def test_runs_written_by_id_equal_runs_written_by_key(store):
+    by_id, by_key = _write_both_ways(store, [write_runs_plan([_trace("a"), _trace("b")]),
+                                             write_runs_plan([_trace("a")])])  # a re-ingest: set aside, delete
+    assert by_id == by_key
+    assert any('"CALLS"' in row for row in by_id) and any('"ON_FILE"' in row for row in by_id)
+
+
+def test_edges_to_nodes_of_an_earlier_plan_go_by_key(store):
+    """The ids a plan knows are those of nodes it wrote itself; an edge to any other node is written by key."""
+    trace = _trace("a")
+    task = Task(id="other-task", name="other-task")
+    later = nodes_statements([task]) + edges_statements([Edge(RelType.OF_TASK, trace.run_id, task.id, {})])
+    by_id, by_key = _write_both_ways(store, [write_runs_plan([trace]), later])
+    assert by_id == by_key
+    assert sum('"OF_TASK"' in row for row in by_id) == 2
+
+
+def test_the_twins_cypher_runs_on_falkordb(tmp_path):
+    """Neo4j alone writes through the twins, but they stay in the shared dialect."""
+    from tracegraph.store import open_store
+
+    trace = _trace("a")
+    store = open_store(str(tmp_path / "store"))
+    try:
+        ids = {}
+        for stmt in nodes_statements(n for n in trace.nodes() if n.LABEL in ("Run", "Step")):
+            (pairs,), = store.graph.query(stmt.by_id.cypher, stmt.params).result_set
+            ids.update({(stmt.by_id.label, k): i for k, i in pairs})
+        edges = [e for e in trace.edges() if e.type in (RelType.HAS_STEP, RelType.NEXT)]
+        for stmt in edges_statements(edges, fresh_runs=True):
+            src, dst = stmt.by_id.ends
+            rows = [{**r, "src": ids[(src, r["src"])], "dst": ids[(dst, r["dst"])]} for r in stmt.params["rows"]]
+            store.graph.query(stmt.by_id.cypher, {"rows": rows})
+        got = store.query("MATCH (:Run)-[:HAS_STEP]->(s:Step) OPTIONAL MATCH (s)-[:NEXT]->(n:Step) "
+                          "RETURN s.k AS k, n.k AS next ORDER BY k")
+        assert got == [{"k": 1, "next": 2}, {"k": 2, "next": 3}, {"k": 3, "next": None}]
+    finally:
+        store.close()
