@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.diagnose.test_source_labels import WHO_AND_WHEN, traces
+from tests.evaluate.test_source_labels import WHO_AND_WHEN, traces
 from tracegraph.cli import cli
 from tracegraph.evaluate.source_crossval import _Labelled, cross_validate_source, folds_of, grid
 
