@@ -42,7 +42,7 @@ from tracegraph.load.prepare import prepare_units
 from tracegraph.schema import LABELS
 from tracegraph.store import open_store
 from tracegraph.store.info import db_status
-from tracegraph.store.plan import (BATCH_ROWS, IdForm, Statement, create_nodes_cypher, edges_statements, node_row,
+from tracegraph.store.plan import (BATCH_ROWS, Statement, Writes, create_nodes_cypher, edges_statements, node_row,
                                    nodes_statements, write_runs_plan)
 from tracegraph.tree import build_tree
 
@@ -374,7 +374,7 @@ def write_path(fixtures: Path, targets: dict[str, str | None]) -> None:
     """One copy's write plan (parsed and built beforehand) executed into an empty store of each engine: the first
     (cold) pass and the best warm one; on Neo4j also two anchors on the same server: plain UNWIND CREATE of small
     nodes (what "Neo4j UNWIND inserts" figures are usually measured on), and this copy's graph written with the
-    plainest batched statements (CREATE by label, relationships by internal id) into the same schema, its passes
+    plainest batched statements (CREATE by label, relationships by element id) into the same schema, its passes
     alternating with the write path's so both see the same JIT state and load."""
     traces = [t for t, _ in parse_units(discover([fixtures]).units, Limits(), [])]
     for trace in traces:
@@ -383,7 +383,7 @@ def write_path(fixtures: Path, targets: dict[str, str | None]) -> None:
     plan = write_runs_plan(traces)
     nodes = sum(len(t.nodes()) for t in traces)
     edges = sum(len(list(t.edges())) for t in traces)
-    node_bytes = sum(len(json.dumps(r, ensure_ascii=False).encode()) for s in plan if s.by_id and s.by_id.label
+    node_bytes = sum(len(json.dumps(r, ensure_ascii=False).encode()) for s in plan if s.writes and s.writes.label
                      for r in s.params["rows"])
     print(f"\nwrite path: one copy's plan, {nodes} nodes ({node_bytes / nodes:,.0f} bytes of properties each on "
           f"average) and {edges} relationships in {len(plan)} statements, one transaction")
@@ -424,13 +424,14 @@ def write_path(fixtures: Path, targets: dict[str, str | None]) -> None:
                   f"{nodes / warm / small:.2f}")
             print(f"  {'  anchor: this graph, plainest Cypher':40s} {nodes / best:10,.0f} nodes/s "
                   f"{edges / best:10,.0f} relationships/s (the same nodes and relationships: UNWIND CREATE by label, "
-                  f"relationships by internal id, same schema); write path / anchor {best / warm:.2f}")
+                  f"relationships by element id, same schema); write path / anchor {best / warm:.2f}")
             print(f"  {'  driver packstream':40s} {neo4j_packstream()}")
 
 
 def graph_anchor_plan(traces) -> list[Statement]:
     """The nodes and relationships of `traces` as the plainest batched writes: every node by UNWIND CREATE per label
-    (shared File and Task nodes once), every relationship between nodes found by internal id; nothing else."""
+    (shared File and Task nodes once), every relationship between nodes found by element id (as Neo4jStore writes
+    them); nothing else."""
     rows: dict[str, dict[str, dict]] = defaultdict(dict)
     for trace in traces:
         for node in trace.nodes():
@@ -439,9 +440,9 @@ def graph_anchor_plan(traces) -> list[Statement]:
     plan = []
     for label, by_key in rows.items():
         cypher = create_nodes_cypher(label)
-        twin = IdForm(f"{cypher} RETURN collect([r.{LABELS[label].KEY}, id(n)]) AS ids", label=label)
         values = list(by_key.values())
-        plan += [Statement(cypher, {"rows": values[i:i + BATCH_ROWS]}, twin) for i in range(0, len(values), BATCH_ROWS)]
+        plan += [Statement(cypher, {"rows": values[i:i + BATCH_ROWS]}, Writes(label=label))
+                 for i in range(0, len(values), BATCH_ROWS)]
     return plan + edges_statements((e for t in traces for e in t.edges()), fresh_runs=True)
 
 

@@ -132,12 +132,20 @@ def test_every_statement_sent_is_valid_neo4j_cypher_5(sent):
 
 
 def test_statements_only_the_neo4j_engine_sends_are_valid_cypher_5():
+    from tracegraph.schema import LABELS, REL_SPECS
     from tracegraph.schema.ddl import neo4j_statements
-    from tracegraph.store.neo4j import RESET_CYPHER, shortest_path_cypher
+    from tracegraph.store.neo4j import (RESET_CYPHER, edges_by_element_id_cypher, nodes_returning_ids_cypher,
+                                        shortest_path_cypher)
+    from tracegraph.store.plan import create_nodes_cypher, upsert_nodes_cypher
 
     statements = {s: {} for s in neo4j_statements()}
     statements[RESET_CYPHER] = {}
     statements |= {shortest_path_cypher(rel.value): {"src": "a", "dst": "b"} for rel in RelType}
+    for label in LABELS:  # the write path's element-id forms (run_plan)
+        for cypher in (create_nodes_cypher(label), upsert_nodes_cypher(label)):
+            statements[nodes_returning_ids_cypher(cypher, label)] = {"rows": []}
+    statements |= {edges_by_element_id_cypher(rel, create): {"rows": []}
+                   for rel in REL_SPECS for create in (True, False)}
     assert problems(neo4j_diagnostics(statements)) == []
 
 

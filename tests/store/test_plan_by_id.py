@@ -1,5 +1,5 @@
-"""Write plans' internal-id twins (IdForm): Neo4j writes a plan through them, and the graph is the one the key
-statements write, edges to nodes of an earlier plan included; the twins' Cypher runs on FalkorDB as well."""
+"""Neo4j writes a plan's edges by element id (store/neo4j.py run_plan, from the statements' `Writes`): the graph is
+the one the key statements write, re-ingests and edges to nodes of an earlier plan included."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _graph(store) -> list[str]:
 
 
 def _without_twins(plan: list[Statement]) -> list[Statement]:
-    return [stmt._replace(by_id=None) for stmt in plan]
+    return [stmt._replace(writes=None) for stmt in plan]
 
 
 def _write_both_ways(store, plans: list[list[Statement]]) -> tuple[list[str], list[str]]:
@@ -44,11 +44,12 @@ def _write_both_ways(store, plans: list[list[Statement]]) -> tuple[list[str], li
     return graphs[0], graphs[1]
 
 
-def test_every_node_and_edge_statement_of_a_run_has_its_twin():
+def test_every_node_and_edge_statement_of_a_run_says_what_it_writes():
     plan = write_runs_plan([_trace("a")])
     writes = [s for s in plan if " CREATE (" in s.cypher or "MERGE (n:" in s.cypher]
-    assert writes and all(s.by_id is not None for s in writes)
-    assert all("id(a) = r.src" in s.by_id.cypher for s in writes if s.by_id.ends)
+    assert writes and all(s.writes is not None for s in writes)
+    assert {s.writes.label for s in writes if s.writes.label} >= {"Run", "Step", "File", "Task"}
+    assert all(s.writes.create for s in writes if s.writes.rel)
 
 
 def test_runs_written_by_id_equal_runs_written_by_key(store):
@@ -66,26 +67,3 @@ def test_edges_to_nodes_of_an_earlier_plan_go_by_key(store):
     by_id, by_key = _write_both_ways(store, [write_runs_plan([trace]), later])
     assert by_id == by_key
     assert sum('"OF_TASK"' in row for row in by_id) == 2
-
-
-def test_the_twins_cypher_runs_on_falkordb(tmp_path):
-    """Neo4j alone writes through the twins, but they stay in the shared dialect."""
-    from tracegraph.store import open_store
-
-    trace = _trace("a")
-    store = open_store(str(tmp_path / "store"))
-    try:
-        ids = {}
-        for stmt in nodes_statements(n for n in trace.nodes() if n.LABEL in ("Run", "Step")):
-            (pairs,), = store.graph.query(stmt.by_id.cypher, stmt.params).result_set
-            ids.update({(stmt.by_id.label, k): i for k, i in pairs})
-        edges = [e for e in trace.edges() if e.type in (RelType.HAS_STEP, RelType.NEXT)]
-        for stmt in edges_statements(edges, fresh_runs=True):
-            src, dst = stmt.by_id.ends
-            rows = [{**r, "src": ids[(src, r["src"])], "dst": ids[(dst, r["dst"])]} for r in stmt.params["rows"]]
-            store.graph.query(stmt.by_id.cypher, {"rows": rows})
-        got = store.query("MATCH (:Run)-[:HAS_STEP]->(s:Step) OPTIONAL MATCH (s)-[:NEXT]->(n:Step) "
-                          "RETURN s.k AS k, n.k AS next ORDER BY k")
-        assert got == [{"k": 1, "next": 2}, {"k": 2, "next": 3}, {"k": 3, "next": None}]
-    finally:
-        store.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError
+from tracegraph.schema import LABELS, REL_SPECS, RelType
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
-from tracegraph.store.plan import Statement
+from tracegraph.store.plan import Statement, upsert_edges_cypher
 
 
 RESET_CYPHER = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
@@ -137,30 +139,46 @@ class Neo4jStore:
         self.close()
 
 
+ELEMENT_ID_ENDS = "MATCH (a) WHERE elementId(a) = r.src MATCH (b) WHERE elementId(b) = r.dst"
+"""Edge ends found by element id (Neo4j only: FalkorDB has id() alone, which Neo4j 5 deprecates)."""
+
+
+@functools.cache
+def nodes_returning_ids_cypher(cypher: str, label: str) -> str:
+    """A node statement that also returns `[key, elementId(n)]` of every node it wrote."""
+    return f"{cypher} RETURN collect([r.{LABELS[label].KEY}, elementId(n)]) AS ids"
+
+
+@functools.cache
+def edges_by_element_id_cypher(rel: RelType, create: bool) -> str:
+    return upsert_edges_cypher(rel, create=create, ends=ELEMENT_ID_ENDS)
+
+
 def run_plan(tx, plan: list[Statement]) -> None:
-    """Run a write plan in `tx`, each statement by its internal-id twin where it has one: node statements return
-    the ids of the nodes they wrote, and edge statements whose ends all have ids find them by id. Ids are kept only
-    across a run of twins: any other statement may delete nodes, and Neo4j reuses a deleted node's id."""
-    ids: dict[tuple[str, Any], int] = {}
+    """Run a write plan in `tx`; edges between nodes the plan wrote go by element id instead of two unique-index
+    seeks per row (Neo4j 5.26, one copy of the fixtures, same server: median pass 0.66 s by key, 0.52 s by element
+    id). Node statements return their nodes' element ids; an edge row whose ends were not both written here goes by
+    key. Ids are forgotten at any other statement (it may delete nodes)."""
+    ids: dict[tuple[str, Any], str] = {}
     for stmt in plan:
-        twin = stmt.by_id
-        if twin is None:
+        writes = stmt.writes
+        if writes is None:
             ids.clear()
             tx.run(stmt.cypher, stmt.params).consume()
-        elif twin.label is not None:
-            pairs = tx.run(twin.cypher, stmt.params).single()[0]
-            ids.update(((twin.label, key), node) for key, node in pairs)
+        elif writes.label is not None:
+            pairs = tx.run(nodes_returning_ids_cypher(stmt.cypher, writes.label), stmt.params).single()[0]
+            ids.update(((writes.label, key), node) for key, node in pairs)
         else:
-            src, dst = twin.ends
+            spec = REL_SPECS[writes.rel]
             by_id, by_key = [], []
             for row in stmt.params["rows"]:
-                a, b = ids.get((src, row["src"])), ids.get((dst, row["dst"]))
+                a, b = ids.get((spec.src, row["src"])), ids.get((spec.dst, row["dst"]))
                 if a is None or b is None:
                     by_key.append(row)
                 else:
                     by_id.append({**row, "src": a, "dst": b})
             if by_id:
-                tx.run(twin.cypher, {"rows": by_id}).consume()
+                tx.run(edges_by_element_id_cypher(writes.rel, writes.create), {"rows": by_id}).consume()
             if by_key:
                 tx.run(stmt.cypher, {"rows": by_key}).consume()
 

@@ -19,24 +19,23 @@ BATCH_ROWS = 2000
 """Rows per UNWIND statement (bench/ingest.py measures the choice)."""
 
 
-class IdForm(NamedTuple):
-    """A statement's twin naming nodes by internal id, for an engine that runs a whole plan in one transaction and
-    reads results back (Neo4j): a node statement's twin also returns `[key, id(n)]` of each node it wrote; an edge
-    statement's twin finds both ends with `id(a) = r.src` (ids put in place of keys) instead of two unique-index
-    seeks, which cost Neo4j 5.26 a third of each relationship's write (bench/ingest.py --neo4j)."""
+class Writes(NamedTuple):
+    """What a node or edge statement writes, for an engine that can use knowing it: Neo4j writes a plan's edges
+    between nodes the plan wrote by their element ids instead of two unique-index seeks (store/neo4j.py)."""
 
-    cypher: str
     label: str | None = None
-    """Node statements: the label of the nodes whose ids the twin returns."""
-    ends: tuple[str, str] | None = None
-    """Edge statements: the labels of the source and the target."""
+    """Node statements: the label of the nodes written (rows keyed by the label's KEY)."""
+    rel: RelType | None = None
+    """Edge statements: the relationship type written (rows' `src` and `dst` name the ends by key)."""
+    create: bool = False
+    """Edge statements: CREATE (every end is new) rather than MERGE."""
 
 
 class Statement(NamedTuple):
     cypher: str
     params: dict[str, Any]
-    by_id: IdForm | None = None
-    """The same write by internal id; an engine may ignore it (both run the same Cypher, id() included)."""
+    writes: Writes | None = None
+    """Set on node and edge statements; an engine may ignore it."""
 
 
 _PLAIN_TYPES = frozenset({int, float, bool, type(None)})
@@ -97,12 +96,12 @@ def create_nodes_cypher(label: str) -> str:
     return f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"
 
 
-def upsert_edges_cypher(rel: RelType, create: bool = False, by_id: bool = False) -> str:
-    """Edges between nodes named by key, or with `by_id` by internal id (IdForm)."""
+def upsert_edges_cypher(rel: RelType, create: bool = False, ends: str | None = None) -> str:
+    """Edges between nodes named by key in `r.src` and `r.dst`; `ends`, a clause binding `a` and `b`, finds them
+    another way (an engine's own, see Writes)."""
     spec = REL_SPECS[rel]
     sets = "".join(f" SET e.{p} = r.{p}" if i == 0 else f", e.{p} = r.{p}" for i, p in enumerate(spec.properties))
-    ends = ("MATCH (a) WHERE id(a) = r.src MATCH (b) WHERE id(b) = r.dst" if by_id else
-            f"MATCH (a:{spec.src} {{id: r.src}}) MATCH (b:{spec.dst} {{id: r.dst}})")
+    ends = ends or f"MATCH (a:{spec.src} {{id: r.src}}) MATCH (b:{spec.dst} {{id: r.dst}})"
     return f"UNWIND $rows AS r {ends} {'CREATE' if create else 'MERGE'} (a)-[e:{rel.value}]->(b){sets}"
 
 
@@ -136,8 +135,7 @@ def label_statements(by_label: dict[str, list], fresh_runs: bool = False) -> lis
     out = []
     for label, rows in by_label.items():
         cypher = create_nodes_cypher(label) if fresh_runs and LABELS[label].PER_RUN else upsert_nodes_cypher(label)
-        twin = IdForm(f"{cypher} RETURN collect([r.{LABELS[label].KEY}, id(n)]) AS ids", label=label)
-        out += [Statement(cypher, {"rows": chunk}, twin) for chunk in _chunks(rows)]
+        out += [Statement(cypher, {"rows": chunk}, Writes(label=label)) for chunk in _chunks(rows)]
     return out
 
 
@@ -162,9 +160,8 @@ def edge_rows(edges: Iterable[Edge], render: Callable[[dict], Any] | None = None
 def type_statements(by_type: dict[RelType, list], fresh_runs: bool = False) -> list[Statement]:
     out = []
     for rel, rows in by_type.items():
-        spec = REL_SPECS[rel]
-        twin = IdForm(upsert_edges_cypher(rel, create=fresh_runs, by_id=True), ends=(spec.src, spec.dst))
-        out += [Statement(upsert_edges_cypher(rel, create=fresh_runs), {"rows": chunk}, twin)
+        writes = Writes(rel=rel, create=fresh_runs)
+        out += [Statement(upsert_edges_cypher(rel, create=fresh_runs), {"rows": chunk}, writes)
                 for chunk in _chunks(rows)]
     return out
 
