@@ -232,7 +232,10 @@ class ServerCPU:
     """CPU seconds of this process's embedded FalkorDB server (and the children it waited for), from /proc."""
 
     def __init__(self) -> None:
-        pids = [pid for pid, cmd in _children(os.getpid()) if b"redis-server" in cmd]
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.support import live_children
+
+        pids = [pid for pid, cmd in live_children(os.getpid()) if b"redis-server" in cmd]
         if len(pids) != 1:
             raise SystemExit(f"expected one embedded FalkorDB server among this process's children, found {pids}")
         self.pid = pids[0]
@@ -240,19 +243,6 @@ class ServerCPU:
     def seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
-
-
-def _children(parent: int) -> list[tuple[int, bytes]]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and fields[0] != "Z":
-            out.append((int(stat.parent.name), cmdline))
-    return out
 
 
 # --- tracegraph ------------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ LAYERS = [
     "neo4j_styles", # Neo4j Browser stylesheet and Bloom perspective made from the schema
     "cli",          # cli.py and commands/: a thin skin over the library
     "tracegraph",   # the top-level package: the public API in one import
+    "__main__",     # python -m tracegraph: runs the CLI
 ]
 """Low to high: a module may import from its own layer or a lower one, never from a higher one."""
 

@@ -24,6 +24,11 @@ from pathlib import Path
 LOG_DIR = "appendonlydir"
 KEPT_DIR = "appendonlydir.kept"
 """The log as it was before a compaction whose snapshot is not yet proven readable."""
+CHECK_PING_TIMEOUT_S = 10.0
+"""How long a check server may stay silent on a ping (a loading server answers at once, with LOADING)."""
+CHECK_SOCKET_TIMEOUT_S = 60.0
+"""How long a check server may take to open its socket."""
+CHECK_ATTEMPTS = 2
 REFUSED_FILE = "snapshot.refused"
 """The log (file names and sizes) whose snapshot crashed the check: folding that same log again would only crash."""
 
@@ -118,11 +123,24 @@ def _may_hold_unreadable_value(snapshot: Path) -> bool:
 
 
 def snapshot_loads(snapshot: Path, server_args: list[str], secret: str, log: Path) -> bool:
-    """Start a throwaway server on a link to `snapshot` and wait until it has loaded it or died."""
+    """Start a throwaway server on a link to `snapshot` and wait until it has loaded it or died.
+
+    A check server that stays silent (FalkorDB 4.16.3 can hang at start-up) is killed and the check made again with
+    a fresh one; after CHECK_ATTEMPTS silent servers the snapshot counts as unproven and the log is kept, so a close
+    never waits on a hung check."""
     if snapshot.suffix != ".rdb" or not _may_hold_unreadable_value(snapshot):
         return True
+    for _ in range(CHECK_ATTEMPTS):
+        verdict = _check_once(snapshot, server_args, secret, log)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _check_once(snapshot: Path, server_args: list[str], secret: str, log: Path) -> bool | None:
+    """True: the snapshot loaded; False: the server died loading it; None: the server stayed silent."""
     from falkordb import FalkorDB
-    from redis.exceptions import BusyLoadingError, ConnectionError as GoneError
+    from redis.exceptions import BusyLoadingError, ConnectionError as GoneError, TimeoutError as SilentError
 
     with tempfile.TemporaryDirectory(prefix="tracegraph-check-") as tmp:
         copy = Path(tmp) / "check.rdb"
@@ -141,11 +159,18 @@ def snapshot_loads(snapshot: Path, server_args: list[str], secret: str, log: Pat
                 server.stdin.close()
             except BrokenPipeError:
                 pass
+            # Redis opens its socket before it loads data: no socket by the deadline is a hang, not a slow load.
+            deadline = time.monotonic() + CHECK_SOCKET_TIMEOUT_S
             while server.poll() is None:
+                if not socket.exists() and time.monotonic() > deadline:
+                    return None
                 if socket.exists():
                     try:
-                        FalkorDB(unix_socket_path=str(socket), password=secret).connection.ping()
+                        FalkorDB(unix_socket_path=str(socket), password=secret,
+                                 socket_timeout=CHECK_PING_TIMEOUT_S).connection.ping()
                         return True
+                    except SilentError:
+                        return None
                     except (BusyLoadingError, GoneError, OSError):
                         pass
                 time.sleep(0.02)
