@@ -3,32 +3,21 @@ it checks in-process or in its own process, batch by batch (--strict) or many ba
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
-from tests.support import FIXTURES
+from tests.support import LATE_STEP_ISSUE, LATE_STEP_TRIAL, harbor_with_a_late_step
 from tracegraph.load import ingest_paths
 from tracegraph.load import quality_gate
 from tracegraph.load.prepare import PARALLEL_MIN_UNITS
 from tracegraph.store import open_store
 
-HARBOR = FIXTURES / "harbor-atif"
-VICTIM = "filter-js-from-html__ANAXTHK"
-BACKWARDS = "timestamps go backwards: step 4 is 600.0 s earlier than a step before it"
+VICTIM, BACKWARDS = LATE_STEP_TRIAL, LATE_STEP_ISSUE
 
 
 @pytest.fixture(scope="module")
 def trials(tmp_path_factory):
     """Every harbor-atif trial (enough units for worker processes), one of them with a step ten minutes early."""
-    root = tmp_path_factory.mktemp("gate") / "runs"
-    shutil.copytree(HARBOR, root, symlinks=True)
-    path = root / VICTIM / "agent" / "trajectory.json"
-    data = json.loads(path.read_text())
-    step = next(s for s in data["steps"] if s.get("step_id") == 10)
-    step["timestamp"] = "2026-04-01T17:15:01.651Z"
-    path.write_text(json.dumps(data))
+    root = harbor_with_a_late_step(tmp_path_factory.mktemp("gate") / "runs")
     assert len([p for p in root.iterdir() if p.is_dir()]) >= PARALLEL_MIN_UNITS
     return root
 

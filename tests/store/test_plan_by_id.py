@@ -3,8 +3,7 @@ the one the key statements write, re-ingests and edges to nodes of an earlier pl
 
 from __future__ import annotations
 
-import json
-
+from tests.support import graph_rows
 from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.load.prepare import prepare_trace
 from tracegraph.schema import Edge, RelType, Task
@@ -22,13 +21,6 @@ def _trace(name: str):
     return trace
 
 
-def _graph(store) -> list[str]:
-    nodes = store.query("MATCH (n) WHERE NOT n:SchemaInfo RETURN labels(n) AS labels, properties(n) AS props")
-    edges = store.query("MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS src, b.id AS dst, "
-                        "properties(r) AS props")
-    return sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + edges)
-
-
 def _without_twins(plan: list[Statement]) -> list[Statement]:
     return [stmt._replace(writes=None) for stmt in plan]
 
@@ -40,7 +32,7 @@ def _write_both_ways(store, plans: list[list[Statement]]) -> tuple[list[str], li
         store.init_schema()
         for plan in plans:
             store.execute(_without_twins(plan) if strip else plan)
-        graphs.append(_graph(store))
+        graphs.append(graph_rows(store))
     return graphs[0], graphs[1]
 
 

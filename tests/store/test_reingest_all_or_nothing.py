@@ -3,10 +3,9 @@ the old copy exactly as it was, or the new copy whole; never neither, never a mi
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from tests.support import graph_rows
 from tracegraph.errors import StoreError
 from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.load.prepare import prepare_trace
@@ -29,19 +28,11 @@ def _run(version: int):
     return trace
 
 
-def _graph(store) -> list[str]:
-    """Every node (labels, properties) and relationship (type, end ids, properties), the schema marker aside."""
-    nodes = store.query("MATCH (n) WHERE NOT n:SchemaInfo RETURN labels(n) AS labels, properties(n) AS props")
-    edges = store.query("MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS src, b.id AS dst, "
-                        "properties(r) AS props")
-    return sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + edges)
-
-
 def _loaded(store, trace) -> list[str]:
     store.reset()
     store.init_schema()
     store.execute(write_runs_plan([trace]), cleanup_runs_plan([trace]))
-    return _graph(store)
+    return graph_rows(store)
 
 
 def test_the_two_copies_differ(store):
@@ -60,7 +51,7 @@ def test_a_failed_rewrite_leaves_the_old_copy_or_the_new_one_whole(store):
         with pytest.raises(StoreError):
             store.execute([*plan[:at], FAILS, *plan[at:]], cleanup_runs_plan([_run(2)]))
         # Neo4j rolls the transaction back; FalkorDB's cleanup puts the old copy back, unless the new one was whole.
-        assert _graph(store) == (new if store.engine == "falkordb" and at > loaded_at else old), at
+        assert graph_rows(store) == (new if store.engine == "falkordb" and at > loaded_at else old), at
 
 
 def test_a_rewrite_stopped_at_any_statement_settles_to_one_whole_copy_at_the_next_open(store):
@@ -72,6 +63,6 @@ def test_a_rewrite_stopped_at_any_statement_settles_to_one_whole_copy_at_the_nex
         if plan[:at]:
             store.execute(plan[:at])  # what a killed process (or a server that died) had written
         assert open_existing_schema(store, "test store")
-        assert _graph(store) == (new if at > loaded_at else old), at
+        assert graph_rows(store) == (new if at > loaded_at else old), at
         assert open_existing_schema(store, "test store")  # settling again changes nothing
-        assert _graph(store) == (new if at > loaded_at else old), at
+        assert graph_rows(store) == (new if at > loaded_at else old), at

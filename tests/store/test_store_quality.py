@@ -3,33 +3,20 @@ into the stored graph afterwards, each under its expectation with the count of u
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
-from tests.support import FIXTURES
+from tests.support import LATE_STEP_ISSUE, LATE_STEP_TRIAL, harbor_with_a_late_step
 from tracegraph.load import ingest_paths
 from tracegraph.store.plan import Statement
 from tracegraph.store.quality import check_store
 
-HARBOR = FIXTURES / "harbor-atif"
-VICTIM = "filter-js-from-html__ANAXTHK"
-BACKWARDS = "timestamps go backwards: step 4 is 600.0 s earlier than a step before it"
+VICTIM, BACKWARDS = LATE_STEP_TRIAL, LATE_STEP_ISSUE
 EMPTY_TOOL_RUN = "dna-assembly__BC7CeVz"
 
 
 @pytest.fixture(scope="module")
 def trials(tmp_path_factory):
-    """Every harbor-atif trial, one of them with a step ten minutes early (a lenient ingest loads it)."""
-    root = tmp_path_factory.mktemp("store-quality") / "runs"
-    shutil.copytree(HARBOR, root, symlinks=True)
-    path = root / VICTIM / "agent" / "trajectory.json"
-    data = json.loads(path.read_text())
-    step = next(s for s in data["steps"] if s.get("step_id") == 10)
-    step["timestamp"] = "2026-04-01T17:15:01.651Z"
-    path.write_text(json.dumps(data))
-    return root
+    return harbor_with_a_late_step(tmp_path_factory.mktemp("store-quality") / "runs")
 
 
 def _by_type(report, expectation, columns):

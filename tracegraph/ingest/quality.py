@@ -275,8 +275,8 @@ def _defer_unused_imports() -> None:
     import sys
 
     for name in UNUSED_BY_THE_SUITE:
-        if name not in sys.modules and importlib.util.find_spec(name) is not None:
-            sys.modules[name] = _LoadOnUse(name, importlib.util.find_spec(name))
+        if name not in sys.modules and (spec := importlib.util.find_spec(name)) is not None:
+            sys.modules[name] = _LoadOnUse(name, spec)
 
 
 class _LoadOnUse(types.ModuleType):
