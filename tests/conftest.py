@@ -14,6 +14,19 @@ from tests.support import FIXTURES
 
 ENGINES = ["falkordb", "neo4j"]
 
+SESSION_WATCHDOG_S = 45 * 60
+"""The whole suite takes 6-10 minutes. A hang that pytest-timeout cannot break (a test's own timeout covers one
+test, not a stuck teardown or a child it waits on) then ends the run with every thread's stack on stderr, well
+inside CI's 90 minutes, instead of a silent CI timeout."""
+
+
+def pytest_sessionstart(session):
+    import faulthandler
+
+    # Capture is suspended here, so fd 2 is the real stderr; a copy of it stays the terminal (or CI log) while
+    # tests run with fd 2 captured.
+    faulthandler.dump_traceback_later(SESSION_WATCHDOG_S, exit=True, file=os.fdopen(os.dup(2), "w"))
+
 
 def _open(engine: str, tmp_path: Path, request: pytest.FixtureRequest):
     """A fresh, empty store: embedded in `tmp_path`, or the session's Neo4j server wiped."""

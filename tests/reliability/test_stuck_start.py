@@ -15,6 +15,7 @@ import pytest
 import tracegraph.store.falkordb as falkordb
 import tracegraph.store.falkordb_snapshot as snapshot
 from tracegraph.store.falkordb import EmbeddedStore
+from tracegraph.store.falkordb_process import server_program
 from tracegraph.store.plan import Statement
 
 
@@ -89,7 +90,7 @@ def test_a_silent_snapshot_check_server_is_replaced_then_given_up(tmp_path, monk
     monkeypatch.setenv("PIDS", str(tmp_path / "pids"))
     monkeypatch.setattr(snapshot, "_may_hold_unreadable_value", lambda _: True)  # check this small one too
     monkeypatch.setattr(snapshot, "CHECK_SOCKET_TIMEOUT_S", 2.0)
-    server = [str(wrapper), *falkordb._server_program()]
+    server = [str(wrapper), *server_program()]
     assert snapshot.snapshot_loads(rdb, server, "check-secret", tmp_path / "check.log") is verdict
     pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
     assert len(pids) == (2 if verdict else snapshot.CHECK_ATTEMPTS) and not any(_alive(p) for p in pids)

