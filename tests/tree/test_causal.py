@@ -56,3 +56,25 @@ def test_every_edge_points_backwards():
     assert trace.dependencies and trace.repeats
     assert all(d.src_k > d.dst_k for d in trace.dependencies)
     assert all(r.src_k == r.dst_k + 1 for r in trace.repeats)
+
+
+def test_repeat_similarity_counts_the_blocks_difflib_finds():
+    import difflib
+    import random
+
+    from tracegraph.tree.causal import difflib_matches
+
+    rng = random.Random(21)
+    pairs = [("", ""), ("abc", ""), ("ls -la /app", "ls -la /app/"), ("abcXabc", "abcabcY"), ("aaaa", "aa")]
+    for _ in range(3000):
+        alphabet = rng.choice(["ab", "abc ", "abcdefgh0 /-"])
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        b = list(a)
+        for _ in range(rng.randint(0, 5)):  # a near copy (a retry) or, below, an unrelated text
+            b.insert(rng.randint(0, len(b)), rng.choice(alphabet))
+            if len(b) > 1:
+                b.pop(rng.randint(0, len(b) - 1))
+        pairs.append((a, "".join(b) if rng.random() < 0.7 else "".join(rng.choice(alphabet) for _ in a)))
+    for a, b in pairs:
+        blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+        assert difflib_matches(a, b) == sum(block.size for block in blocks), (a, b)
