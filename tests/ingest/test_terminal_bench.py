@@ -159,3 +159,38 @@ def test_malformed_results_json_names_the_file(tmp_path, results, problem):
     with pytest.raises(IngestError) as exc:
         _read(trial)
     assert (exc.value.path, exc.value.problem) == (str(trial / "results.json"), problem)
+
+
+CAST_HEADER = b'{"version": 2, "width": 80, "timestamp": 1700000000}\n'
+
+
+def test_a_cast_is_read_as_its_text_would_be_whatever_its_bytes(tmp_path):
+    from tracegraph.ingest.terminal_bench import read_cast
+
+    def events(tmp: Path, body: bytes):
+        path = tmp / "agent.cast"
+        path.write_bytes(CAST_HEADER + body)
+        return [tuple(e) for e in read_cast(path).events]
+
+    tmp = tmp_path
+    # Invalid UTF-8 is replaced as a text read replaces it; blank and white-space lines are skipped.
+    assert events(tmp, b'[0.1, "o", "a\xffb"]\n\n \t\n[0.2, "i", "ls\\r"]\n') == [
+        (0.1, "o", "a\ufffdb"), (0.2, "i", "ls\r")]
+    # A cut-off last line is dropped; the events before it stand.
+    assert events(tmp, b'[0.1, "o", "x"]\n[0.2, "o", "y') == [(0.1, "o", "x")]
+    # str.splitlines() cuts at U+2028 too, so a raw one inside an event splits it, as a text read always did.
+    with pytest.raises(IngestError, match="line 2: not an asciinema event"):
+        events(tmp, '[0.1, "o", "a\u2028b"]\n[0.2, "o", "c"]\n'.encode())
+    # Values orjson refuses (NaN) are read by json, as jsontext.loads reads them.
+    assert events(tmp, b'[0.5, "o", NaN]\n')[0][:2] == (0.5, "o")
+
+
+def test_claude_code_cast_lines_are_rebuilt_across_events_with_the_stamp_that_ended_them(tmp_path):
+    from tracegraph.ingest.claude_code import _cast_output_lines
+
+    path = tmp_path / "agent.cast"
+    path.write_bytes(CAST_HEADER + b'[0.1, "o", "ab"]\n[0.2, "o", "c\\r\\r\\nd\\n"]\n[0.3, "i", "x\\n"]\n'
+                     b'[0.4, "o", "e\xff"]\n[0.5, "o"\n\n')
+    lines, width, dropped = _cast_output_lines(path)
+    assert lines == [("abc", 1700000000200), ("d", 1700000000200), ("e\ufffd", 1700000000400)]
+    assert (width, dropped) == (80, 1)

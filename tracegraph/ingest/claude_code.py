@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.jsontext import loads
-from tracegraph.ingest.terminal_bench import read_tb_results
+from tracegraph.ingest.terminal_bench import as_text, read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import RunTrace
 
@@ -103,35 +105,41 @@ def read_cast_messages(cast: Path) -> tuple[list[tuple[dict, int | None]], int]:
 
 
 def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | None, int]:
-    with open(cast, encoding="utf-8", errors="replace") as fh:
+    # Lines as a text-mode read cuts them (at \n, \r and \r\n, as bytes.splitlines() does), decoded by orjson from
+    # the bytes; a line orjson refuses is decoded (errors replaced) and read by jsontext.loads.
+    raw_lines = cast.read_bytes().splitlines()
+    try:
+        header = json.loads(as_text(raw_lines[0])) if raw_lines else None
+    except json.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("version") != 2:
+        raise IngestError(cast, "not an asciinema v2 recording (first line is not a version-2 header)")
+    start = header.get("timestamp")
+    lines: list[tuple[str, int | None]] = []
+    pending, dropped, stamp = "", 0, None
+    for raw in raw_lines[1:]:
         try:
-            header = json.loads(fh.readline())
-        except json.JSONDecodeError:
-            header = None
-        if not isinstance(header, dict) or header.get("version") != 2:
-            raise IngestError(cast, "not an asciinema v2 recording (first line is not a version-2 header)")
-        start = header.get("timestamp")
-        lines: list[tuple[str, int | None]] = []
-        pending, dropped, stamp = "", 0, None
-        for raw in fh:
-            if not raw.strip():
-                continue
             try:
-                at, kind, text = loads(raw)
-            except (json.JSONDecodeError, ValueError, TypeError):
-                dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
-                continue
-            if kind != "o":
-                continue  # "i" is what was typed, not what the agent printed
-            # Events split the output at arbitrary points: lines are rebuilt across them.
-            pending += text
-            stamp = int((start + at) * 1000) if isinstance(start, (int, float)) else None
-            if "\n" in text:  # else nothing completes a line, and pending never holds a newline
-                *complete, pending = pending.split("\n")
-                for line in complete:
-                    lines.append((line.rstrip("\r"), stamp))
-        if pending:
-            lines.append((pending, stamp))
+                at, kind, text = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                line = as_text(raw)
+                if not line.strip():
+                    continue
+                at, kind, text = loads(line)
+        except (json.JSONDecodeError, ValueError, TypeError):
+            dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
+            continue
+        if kind != "o":
+            continue  # "i" is what was typed, not what the agent printed
+        # Events split the output at arbitrary points: lines are rebuilt across them.
+        pending += text
+        stamp = int((start + at) * 1000) if isinstance(start, (int, float)) else None
+        if "\n" in text:  # else nothing completes a line, and pending never holds a newline
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                lines.append((line.rstrip("\r"), stamp))
+    if pending:
+        lines.append((pending, stamp))
     width = header.get("width")
     return lines, width if isinstance(width, int) else None, dropped
 
