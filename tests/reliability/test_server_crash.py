@@ -45,3 +45,18 @@ def test_a_server_that_logged_its_crash_but_lingers_is_killed_and_counted_dead(t
         assert server.returncode == -signal.SIGKILL
         store._revive()
         assert store.query("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_closing_a_store_whose_server_is_stuck_ends_and_kills_it(tmp_path, monkeypatch):
+    """FalkorDB 4.16.3 can deadlock (see test_stuck_start.py); a stopped server is the same silence. Closing then
+    gives up on the housekeeping (the log still holds every write) and kills the server instead of waiting forever."""
+    monkeypatch.setattr(falkordb, "CONTROL_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(falkordb, "STOP_TIMEOUT_S", 0.5)
+    store = EmbeddedStore(tmp_path / "store")
+    store.graph.query("CREATE (:Probe {n: 1})")
+    server = store._server
+    os.kill(server.pid, signal.SIGSTOP)
+    store.close()
+    assert server.returncode == -signal.SIGKILL
+    with EmbeddedStore(tmp_path / "store") as again:  # the write is still there, from the log
+        assert again.query("MATCH (p:Probe) RETURN p.n AS n") == [{"n": 1}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
@@ -24,6 +25,10 @@ START_TIMEOUT_S = 10.0
 FIRST_QUERY_TIMEOUT_S = 30.0
 """A fresh server answers its first graph query in milliseconds; one silent this long is stuck (see _start_server)."""
 START_ATTEMPTS = 3
+CONTROL_TIMEOUT_S = 30.0
+"""A healthy server answers info, a log-rewrite request or a shutdown in milliseconds."""
+STOP_TIMEOUT_S = 10.0
+"""How long a closing store waits for its server to exit after the shutdown command before killing it."""
 SERVER_EXIT_TIMEOUT_S = 30.0
 """How long a server whose connection broke may take to exit or log a crash before it counts as alive (a crash on
 a loaded machine can take seconds to report)."""
@@ -455,7 +460,7 @@ class EmbeddedStore:
         except Exception:
             folded = None  # the log alone still holds every write; the next start only takes longer
             snapshot.drop_kept_log(self.folder)
-        self._stop_server(timeout=10)
+        self._stop_server(timeout=STOP_TIMEOUT_S)
         if folded is False:
             snapshot.put_back_kept_log(self.folder)
         self._client = None
@@ -464,7 +469,8 @@ class EmbeddedStore:
 
     def _log_replayed(self) -> bool:
         """The server rebuilt the graph by replaying logged writes: the last one to hold the store did not close."""
-        return _writes_since_snapshot(self._client.connection.info("persistence"))
+        with self._control() as control:
+            return _writes_since_snapshot(control.info("persistence"))
 
     def _restart_from_snapshot(self) -> None:
         # FalkorDB 4.16.3: in a graph rebuilt by replaying the log after a crash, nodes deleted and then re-created
@@ -482,8 +488,10 @@ class EmbeddedStore:
         """Fold the log into a snapshot that a throwaway server has read back: True when done, None when there was
         nothing to fold (or this log's snapshot is known to crash), False when the new snapshot crashed the check;
         then the server must be stopped and the kept log put back (`snapshot.put_back_kept_log`)."""
-        if not force and not _writes_since_snapshot(self._client.connection.info("persistence")):
-            return None
+        if not force:
+            with self._control() as control:
+                if not _writes_since_snapshot(control.info("persistence")):
+                    return None
         if snapshot.refused_before(self.folder):
             return None
         before = snapshot.snapshot_base(self.folder)
@@ -504,9 +512,10 @@ class EmbeddedStore:
     def _stop_server(self, timeout: float) -> None:
         """Shut the server down without a save (the log, compacted or not, holds every write); kill it if stuck."""
         try:
-            self._client.connection.shutdown(nosave=True)
+            with self._control() as control:
+                control.shutdown(nosave=True)
         except Exception:
-            pass  # redis closes the socket as it exits; the client reports that as an error
+            pass  # redis closes the socket as it exits (the client reports that as an error), or it is stuck
         if self._server is not None:
             try:
                 self._server.wait(timeout=timeout)
@@ -520,20 +529,38 @@ class EmbeddedStore:
         FalkorDB 4.16 replays a logged ingest far slower than it ran (a minute for 4,000 steps written into a fresh
         graph), which made a store of a few hundred runs miss the start timeout; loading a snapshot takes a second.
         """
-        conn = self._client.connection
-        info = conn.info("persistence")
-        if not force and not _writes_since_snapshot(info):
-            return
-        try:
-            conn.bgrewriteaof()
-        except Exception as exc:
-            if "already in progress" not in str(exc):
-                raise
-        while True:
+        with self._control() as conn:
             info = conn.info("persistence")
-            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+            if not force and not _writes_since_snapshot(info):
                 return
-            time.sleep(0.02)
+            try:
+                conn.bgrewriteaof()
+            except Exception as exc:
+                if "already in progress" not in str(exc):
+                    raise
+            while True:
+                info = conn.info("persistence")
+                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                    return
+                time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def _control(self):
+        """A connection for housekeeping (info, log rewrite, shutdown) that gives up on a server silent for
+        CONTROL_TIMEOUT_S: a stuck server then costs a close that long, not forever. Graph writes have no timeout
+        (a large batch may take minutes), so they keep the main client."""
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # No retries: redis-py's default retries a timed-out command three times with backoff.
+        conn = redis.Redis(unix_socket_path=str(self.socket), password=self._secret,
+                           socket_timeout=CONTROL_TIMEOUT_S, socket_connect_timeout=CONTROL_TIMEOUT_S,
+                           retry=Retry(NoBackoff(), 0))
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def __enter__(self) -> EmbeddedStore:
         return self
