@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.jsontext import loads
-from tracegraph.ingest.terminal_bench import as_text, read_tb_results
+from tracegraph.ingest.terminal_bench import as_text, event_fields, read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import RunTrace
 
@@ -105,8 +102,7 @@ def read_cast_messages(cast: Path) -> tuple[list[tuple[dict, int | None]], int]:
 
 
 def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | None, int]:
-    # Lines as a text-mode read cuts them (at \n, \r and \r\n, as bytes.splitlines() does), decoded by orjson from
-    # the bytes; a line orjson refuses is decoded (errors replaced) and read by jsontext.loads.
+    # Lines as a text-mode read cuts them (at \n, \r and \r\n, as bytes.splitlines() does), each read by event_fields.
     raw_lines = cast.read_bytes().splitlines()
     try:
         header = json.loads(as_text(raw_lines[0])) if raw_lines else None
@@ -119,13 +115,10 @@ def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | 
     pending, dropped, stamp = "", 0, None
     for raw in raw_lines[1:]:
         try:
-            try:
-                at, kind, text = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                line = as_text(raw)
-                if not line.strip():
-                    continue
-                at, kind, text = loads(line)
+            fields = event_fields(raw)
+            if fields is None:
+                continue
+            at, kind, text = fields
         except (json.JSONDecodeError, ValueError, TypeError):
             dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
             continue

@@ -114,21 +114,31 @@ _event = functools.partial(tuple.__new__, CastEvent)
 """CastEvent((time, kind, data)) without the Python-level __new__ a NamedTuple call goes through."""
 
 
+def event_fields(line: bytes | str) -> list | tuple | None:
+    """An asciinema event line's [time, code, data], None for a blank line; json's ValueError or TypeError when it is
+    no such event. orjson reads the line as it is; a line it refuses (invalid UTF-8, NaN, a lone surrogate) is
+    decoded and read by jsontext.loads (the same values, or json's error)."""
+    try:
+        t, kind, data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        text = as_text(line)
+        if not text.strip():
+            return None
+        t, kind, data = loads(text)
+    return t, kind, data
+
+
 def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool) -> list[CastEvent]:
-    # The hot loop of every cast reader: orjson on the line as it is; a line orjson refuses (invalid UTF-8, NaN, a
-    # lone surrogate, a blank) is decoded and read as before, by jsontext.loads (the same values, or json's error).
+    # The hot loop of every cast reader.
     events: list[CastEvent] = []
     append = events.append
     clock = 0.0
     for number, line in enumerate(lines[1:], 2):
         try:
-            try:
-                t, kind, data = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                text = as_text(line)
-                if not text.strip():
-                    continue
-                t, kind, data = loads(text)
+            fields = event_fields(line)
+            if fields is None:
+                continue
+            t, kind, data = fields
             t = float(t)
         except (json.JSONDecodeError, ValueError, TypeError):
             if number == len(lines):
