@@ -220,3 +220,36 @@ def test_detect_renders_the_log_as_the_parser_does(tmp_path, log, shows):
     (tmp_path / "sessions").mkdir()
     (tmp_path / "sessions" / "agent.log").write_text(log, newline="")
     assert MiniSweAgentParser().detect(tmp_path) is shows
+
+
+def test_log_noise_is_removed_as_the_pattern_alone_removes_it():
+    from tracegraph.ingest.mini_swe_agent import _LOG_NOISE, _without_log_noise
+
+    noise = "12:00:01 - LiteLLM:WARNING: retrying\n"
+    traceback = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                 "ValueError: no\n\nDuring handling of the above exception, another exception occurred:\n\n")
+    texts = ["", noise, noise + noise, "x" + noise, "out\n" + noise + traceback + "rest\n",
+             " - LiteLLM at the start\n", "1:00:01 - LiteLLM too short a stamp\n", noise[:-1],
+             "seen\n12:00:01 - LiteLLM\n12:00:02 - LiteLLM:x\nafter - LiteLLM\n" + noise + "end"]
+    for text in texts:
+        assert _without_log_noise(text) == _LOG_NOISE.sub("", text)
+    for path in sorted(TB1_MINI.glob("*/sessions/agent.log")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert _without_log_noise(text) == _LOG_NOISE.sub("", text)
+
+
+def test_literal_first_patterns_match_where_their_line_start_forms_match():
+    import re
+
+    from tracegraph.ingest.mini_swe_agent import _USER_LINE
+    from tracegraph.ingest.terminal_bench import MINI_SWE_AGENT_STEP_HEADER
+
+    forms = [(MINI_SWE_AGENT_STEP_HEADER, re.compile(r"^mini-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", re.M)),
+             (_USER_LINE, re.compile(r"^User:[ \t]*$", re.M))]
+    texts = ["mini-swe-agent (step 1, $0.01):\nUser:\n", "xmini-swe-agent (step 1, $0.01):\n xUser:\nUser: \t\n",
+             "a\nmini-swe-agent (step 12, $1.5): \nmini-swe-agent (step 3, $0.2):x\nUser:\nUser: no"]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(TB1_MINI.glob("*/sessions/agent.log"))]
+    for ours, line_start in forms:
+        for text in texts:
+            assert ([(m.span(), m.groups()) for m in ours.finditer(text)]
+                    == [(m.span(), m.groups()) for m in line_start.finditer(text)])

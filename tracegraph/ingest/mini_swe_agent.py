@@ -30,7 +30,7 @@ from tracegraph.schema import Outcome, RunTrace
 _ACTION = re.compile(r"```(?:bash|mswea_bash_command)[ \t]*\r?\n(.*?)\r?\n```", re.DOTALL)
 _RETURNCODE = re.compile(r"<returncode>(-?\d+)</returncode>")
 _TIMED_OUT = "timed out and has been killed"
-_USER_LINE = re.compile(r"^User:[ \t]*$", re.MULTILINE)
+_USER_LINE = re.compile(r"User:(?<=^User:)[ \t]*$", re.MULTILINE)  # `^User:`, literal first (see _MODEL_OPTION)
 # What closes an observation in the log: the rule before the next query, the trajectory save, a shell prompt.
 _OBSERVATION_END = re.compile(r"^(?:─{40,}|Saved trajectory to |[\w.-]+@[\w.-]+:\S*[#$] ?$)", re.MULTILINE)
 # The command line that started the agent. `mini(?<!\wmini)` is `\bmini` with the literal first, so the engine
@@ -239,9 +239,7 @@ def _log_text(trial: Path, cast: Cast | None = None) -> str:
 
 def logged_steps(text: str) -> list[LoggedStep]:
     """The executed actions in mini-SWE-agent's terminal output, each with the observation printed after it."""
-    text = _SPINNER.sub("", text)
-    if " - LiteLLM" in text:  # the pattern starts at a line start, which the engine cannot skip ahead to
-        text = _LOG_NOISE.sub("", text)
+    text = _without_log_noise(_SPINNER.sub("", text))
     headers = list(MINI_SWE_AGENT_STEP_HEADER.finditer(text))
     steps = []
     for i, header in enumerate(headers):
@@ -259,6 +257,27 @@ def logged_steps(text: str) -> list[LoggedStep]:
         steps.append(LoggedStep(int(header.group(1)), actions[0].group(1),
                                 reply[:actions[0].start()].strip(), observation))
     return steps
+
+
+_LOG_NOISE_MARK = " - LiteLLM"
+"""What every _LOG_NOISE match holds right after its 8-character time stamp."""
+
+
+def _without_log_noise(text: str) -> str:
+    """_LOG_NOISE.sub("", text), trying the pattern only where its mark is: it starts at a line start, which the
+    engine cannot skip ahead to, so a sub tried every position of a long log. The same matches, taken left to right
+    as sub takes them (each match starts 8 characters before a mark)."""
+    kept, pos = [], 0
+    mark = text.find(_LOG_NOISE_MARK)
+    while mark != -1:
+        start = mark - 8
+        match = _LOG_NOISE.match(text, start) if start >= pos else None
+        if match:
+            kept.append(text[pos:start])
+            pos = match.end()
+        mark = text.find(_LOG_NOISE_MARK, mark + 1)
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 def _header_times(cast: Cast) -> dict[int, int]:

@@ -44,8 +44,9 @@ _VERIFIER_BROKEN = re.compile(
 )
 
 
-# A mini-SWE-agent step block starts with this line in its terminal output.
-MINI_SWE_AGENT_STEP_HEADER = re.compile(r"^mini-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", re.MULTILINE)
+# A mini-SWE-agent step block starts with this line in its terminal output. `mini(?<=^mini)` is `^mini` with the
+# literal first, so the engine jumps between occurrences of "mini" instead of trying every position of a long log.
+MINI_SWE_AGENT_STEP_HEADER = re.compile(r"mini(?<=^mini)-swe-agent \(step (\d+), \$[\d.]+\):[ \t]*$", re.MULTILINE)
 
 
 class CastEvent(NamedTuple):
