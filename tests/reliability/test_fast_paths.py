@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from tests.support import FIXTURES
-from tracegraph.semantics.lexer import shell_tokens, split_simple_commands
+from tracegraph.semantics.lexer import shell_tokens, split_commands, split_simple_commands
 from tracegraph.store.plan import _value, node_row
 
 
@@ -56,6 +56,10 @@ def test_repeated_split_returns_fresh_lists():
     first[0].append("changed")
     again = split_simple_commands("cd /app && cat a.txt | grep x")
     assert again == [["cd", "/app"], ["cat", "a.txt"], ["grep", "x"]]
+    split = split_commands("sleep 1 & echo x")
+    split[0][0].append("changed")
+    split.append((["more"], False))
+    assert split_commands("sleep 1 & echo x") == [(["sleep", "1"], True), (["echo", "x"], False)]
 
 
 def test_node_rows_match_reading_each_field(fixture_traces):

@@ -117,9 +117,24 @@ def split_commands(command: str) -> list[tuple[list[str], bool]]:
     return split_stripped_commands(text)
 
 
+SPLITS_KEPT = 1024
+"""Lines whose split is kept: a step's command is split as the run is parsed (its effects, whether it is a no-op) and
+again as its tree is built (its activities), and a worker parses and builds one unit's runs at a time."""
+_splits: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {}
+
+
 def split_stripped_commands(text: str) -> list[tuple[list[str], bool]]:
     """split_commands of a line whose heredoc bodies strip_heredocs already took out."""
     text = text[:MAX_COMMAND_CHARS]
+    split = _splits.get(text)
+    if split is None:
+        if len(_splits) >= SPLITS_KEPT:
+            _splits.clear()
+        split = _splits[text] = tuple((tuple(words), background) for words, background in _split(text))
+    return [(list(words), background) for words, background in split]
+
+
+def _split(text: str) -> list[tuple[list[str], bool]]:
     # Stored commands may be cut mid-quote (ingest clips long ones): closing the quote keeps the words readable.
     for attempt in (text, text + '"', text + "'"):
         try:
@@ -144,16 +159,6 @@ def _lex(text: str) -> list[tuple[list[str], bool]]:
     return commands
 
 
-_last_split: tuple[str, list[list[str]]] = ("", [])
-"""The last command split and its words: a step's command is split for its effects, then again for is_noop."""
-
-
 def split_simple_commands(command: str) -> list[list[str]]:
     """The words of each simple command of a shell line (split_commands without the background flags)."""
-    global _last_split
-    last_command, last = _last_split
-    if command == last_command:
-        return [list(c) for c in last]
-    commands = [words for words, _ in split_commands(command)]
-    _last_split = (command, [list(c) for c in commands])
-    return commands
+    return [words for words, _ in split_commands(command)]
