@@ -3,6 +3,7 @@ machine has cores to spare, so Python parses on every core while the store write
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
@@ -127,6 +128,9 @@ def _start_worker(finish: _Finish) -> None:
     global _worker_finish
     _worker_finish = finish
     _die_with_parent()
+    # What the worker inherits from the ingest process (every module it imported) lives as long as the worker: kept
+    # out of the collector, whose full collections would otherwise walk all of it again and again.
+    gc.freeze()
 
 
 def _die_with_parent() -> None:
