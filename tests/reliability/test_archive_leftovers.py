@@ -79,12 +79,16 @@ def _wait_for_unpacked(private_tmp, proc) -> None:
 
 
 def test_sigterm_mid_ingest_removes_the_unpacked_copy(tmp_path, private_tmp):
-    archive = _archive_of_runs(tmp_path, 80)  # enough that the ingest is still running when the signal comes
+    archive = _archive_of_runs(tmp_path, 200)
     store_dir = tmp_path / "store"
     proc = start_tracegraph("--store", str(store_dir), "ingest", str(archive))
     try:
         _wait_for_unpacked(private_tmp, proc)
+        # Held still while the copy is there, the ingest cannot finish before the signal lands, however fast it is.
+        proc.send_signal(signal.SIGSTOP)
+        assert list(private_tmp.glob(f"{EXTRACT_PREFIX}{proc.pid}-*")), "the ingest ended before it could be held"
         proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGCONT)
         _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 128 + signal.SIGTERM, stderr
         assert "Traceback" not in stderr
