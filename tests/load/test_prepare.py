@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import FIXTURES, live_children
-from tracegraph.ingest.discover import Limits, discover
-from tracegraph.load.prepare import PARALLEL_MIN_UNITS, prepare_units
+from tracegraph.ingest.discover import Discovery, Limits, discover, discover_units
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS, UNITS_BUFFERED_PER_WORKER, prepare_units
 
 
 def _prepared(units, workers):
@@ -43,12 +43,34 @@ def _forked_children() -> list[int]:
     return [pid for pid, cmdline in live_children(os.getpid()) if cmdline == mine]
 
 
+def test_units_streamed_from_the_walk_are_parsed_while_the_walk_goes_on():
+    units = discover([FIXTURES]).units
+    assert len(units) > 2 * UNITS_BUFFERED_PER_WORKER + PARALLEL_MIN_UNITS
+    in_process, _ = _prepared(units, workers=0)
+    found = Discovery()
+    pulled = []
+
+    def walk():
+        for unit in discover_units([FIXTURES], found):
+            pulled.append(unit)
+            yield unit
+
+    prepared = prepare_units(walk(), Limits(), [], workers=2)
+    first = next(prepared)
+    # The first run is handed on after a bounded look-ahead, not after the whole tree was walked.
+    assert len(pulled) <= 2 * UNITS_BUFFERED_PER_WORKER + PARALLEL_MIN_UNITS < len(units)
+    runs = [first, *prepared]
+    assert [t.run_id for t, _ in runs] == [run_id for run_id, *_ in in_process]
+    assert [(u.parser.name, u.path) for u in found.units] == [(u.parser.name, u.path) for u in units]
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the worker processes")
-def test_a_worker_killed_mid_ingest_leaves_the_rest_to_this_process():
+@pytest.mark.parametrize("streamed", [False, True], ids=["unit list", "units streamed from the walk"])
+def test_a_worker_killed_mid_ingest_leaves_the_rest_to_this_process(streamed):
     units = discover([FIXTURES]).units
     in_process, _ = _prepared(units, workers=0)
     errors: list = []
-    prepared = prepare_units(units, Limits(), errors, workers=2)
+    prepared = prepare_units(iter(units) if streamed else units, Limits(), errors, workers=2)
     first = next(prepared)
     workers = _forked_children()
     assert len(workers) == 2

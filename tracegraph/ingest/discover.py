@@ -112,10 +112,20 @@ def is_archive(path: Path) -> bool:
 
 def discover(paths: list[Path], *, format: str | None = None, limits: Limits | None = None) -> Discovery:
     """Every run unit below `paths`; archives are unpacked safely into a temp folder."""
+    found = Discovery()
+    for _ in discover_units(paths, found, format=format, limits=limits):
+        pass
+    return found
+
+
+def discover_units(paths: list[Path], found: Discovery, *, format: str | None = None,
+                   limits: Limits | None = None) -> Iterator[Unit]:
+    """The run units below `paths` as the walk finds them, so parsing can start on the first ones while the walk
+    goes on; each is also added to `found.units`, and what cannot be read or recognised to `found.errors` and
+    `found.skipped` (complete once the iterator is exhausted)."""
     limits = limits or Limits()
     sweep_stale_extractions()
     parsers = [get_parser(format)] if format else all_parsers()
-    found = Discovery()
     seen: set[Path] = set()
     try:
         for root in paths:
@@ -128,17 +138,18 @@ def discover(paths: list[Path], *, format: str | None = None, limits: Limits | N
                 continue
             before = (len(found.units), len(found.errors), len(found.skipped))
             try:
-                found.units += _walk(root, root.resolve(), parsers, found, limits, seen)
+                for unit in _walk(root, root.resolve(), parsers, found, limits, seen):
+                    found.units.append(unit)
+                    yield unit
             except RecursionError:
                 found.errors.append(IngestError(root, "folders nested too deeply to walk"))
             if (len(found.units), len(found.errors), len(found.skipped)) == before and root.is_file():
                 # A file named on the command line is meant to be read: saying nothing would report "loaded 0 runs".
                 found.errors.append(IngestError(root, "no format recognises this file (empty, truncated or another "
                                                       "format; see `tracegraph formats`)"))
-    except BaseException:  # a signal or Ctrl-C while unpacking: the caller never gets `found` to clean up
+    except BaseException:  # a signal or Ctrl-C while unpacking: the caller may never get `found` to clean up
         found.cleanup()
         raise
-    return found
 
 
 _DETECT_ERRORS = (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, IndexError,

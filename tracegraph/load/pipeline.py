@@ -4,12 +4,13 @@ or nothing per run."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain, islice
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from tracegraph.errors import StoreError, StoreRestartedError, TracegraphError
-from tracegraph.ingest.discover import Limits, discover
+from tracegraph.ingest.discover import Discovery, Limits, discover_units
 from tracegraph.ingest.quality import DEGRADED_KINDS
 from tracegraph.ingest.units import FileError, apply_limits
 from tracegraph.load.planned import PlannedRun, cleanup, planner_for, write_plan
@@ -87,24 +88,30 @@ def ingest_paths(paths: list[Path], store: Store, *, format: str | None = None, 
     with other limits, force rewrites them).
     """
     limits = limits or Limits()
-    found = discover([Path(p) for p in paths], format=format, limits=limits)
     report = IngestReport(limits=dict(vars(limits)))
-    # Paths inside an unpacked archive are named as the user knows them (`outer.tar.gz!/inner`), never the temp copy.
-    report.errors += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.errors]
-    report.skipped += [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.skipped]
+    found = Discovery()
     workers = default_workers() if workers is None else workers
-    # A large ingest checks quality in a process of its own, forked first (before the parse workers and the writer
-    # thread); a small one checks in-process, as it parses.
     gate = None
     try:
+        # Units are parsed as the walk finds them (the walk of a large tree took the ingest's first second alone).
+        units = discover_units([Path(p) for p in paths], found, format=format, limits=limits)
+        first = list(islice(units, PARALLEL_MIN_UNITS))
+        # A large ingest checks quality in a process of its own, forked first (before the parse workers and the
+        # writer thread); a small one checks in-process, as it parses.
         if quality:
-            gate = QualityGate(strict, in_process=workers < 2 or len(found.units) < PARALLEL_MIN_UNITS)
-        planned = prepare_units(found.units, limits, report.errors, redact=redact, workers=workers,
+            gate = QualityGate(strict, in_process=workers < 2 or len(first) < PARALLEL_MIN_UNITS)
+        planned = prepare_units(chain(first, units), limits, report.errors, redact=redact, workers=workers,
                                 display=found.display_path, then=planner_for(store, quality))
-        _load(planned, len(found.units), store, report, strict=strict, gate=gate, progress=progress, force=force)
+        # The total grows while the walk goes on; it is final well before the last run is written.
+        _load(planned, lambda: len(found.units), store, report, strict=strict, gate=gate, progress=progress,
+              force=force)
     except KeyboardInterrupt:
         raise IngestInterrupted(report) from None
     finally:
+        # What the walk could not read comes first, as it was found first. Paths inside an unpacked archive are
+        # named as the user knows them (`outer.tar.gz!/inner`), never the temp copy.
+        report.errors[:0] = [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.errors]
+        report.skipped[:0] = [FileError(path=found.display_path(e.path), problem=e.problem) for e in found.skipped]
         if gate is not None:
             gate.close()
         found.cleanup()
@@ -120,12 +127,12 @@ def ingest_traces(traces: Iterable[RunTrace], store: Store, *, redact: bool = Tr
     plan = planner_for(store, quality)
     planned = (plan(t, s) for t, s in prepare_traces(((t, apply_limits(t, limits)) for t in traces), redact))
     gate = QualityGate(strict, in_process=True) if quality else None
-    _load(planned, total, store, report, strict=strict, gate=gate, progress=progress, force=force)
+    _load(planned, lambda: total, store, report, strict=strict, gate=gate, progress=progress, force=force)
     return report
 
 
-def _load(planned: Iterable[PlannedRun], total: int, store: Store, report: IngestReport, *, strict: bool,
-          gate: QualityGate | None, progress: ProgressFn | None, force: bool = False) -> None:
+def _load(planned: Iterable[PlannedRun], total: Callable[[], int], store: Store, report: IngestReport, *,
+          strict: bool, gate: QualityGate | None, progress: ProgressFn | None, force: bool = False) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     batch: list[PlannedRun] = []
@@ -144,7 +151,8 @@ def _load(planned: Iterable[PlannedRun], total: int, store: Store, report: Inges
             batch.append(run)
             batch_steps += summary.steps
             if progress:
-                progress(summary.name, min(index, total) if total else index, total)
+                units = total()
+                progress(summary.name, min(index, units) if units else index, units)
             if batch_steps >= BATCH_STEPS:
                 if pending is not None:
                     pending.result()

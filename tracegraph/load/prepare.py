@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any, NamedTuple
 from concurrent.futures import Future
 
@@ -23,10 +24,10 @@ PARALLEL_MIN_UNITS = 8
 UNITS_AHEAD_PER_WORKER = 4
 """Units queued per worker: enough to keep it busy."""
 UNITS_BUFFERED_PER_WORKER = 16
-WORKER_CHECK_S = 1.0
-"""How often a wait for worker results also checks that every worker is still alive."""
 """Units per worker queued or done but not yet taken in order: a slow unit at the head lets the others run this far
 ahead, and no further, so memory stays flat."""
+WORKER_CHECK_S = 1.0
+"""How often a wait for worker results also checks that every worker is still alive."""
 
 
 class RunSummary(BaseModel):
@@ -103,7 +104,7 @@ def _prepare_unit(unit: Unit, limits: Limits, redact: bool,
     return done, errors
 
 
-def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *, redact: bool = True,
+def prepare_units(units: Iterable[Unit], limits: Limits, errors: list[FileError], *, redact: bool = True,
                   workers: int | None = None, display: Callable[[str], str] = str,
                   then: Callable[[RunTrace, RunSummary], Any] | None = None) -> Iterator[Any]:
     """Every run of `units`, ready to write, in unit order; a bad unit becomes one error line.
@@ -114,7 +115,10 @@ def prepare_units(units: list[Unit], limits: Limits, errors: list[FileError], *,
     """
     workers = default_workers() if workers is None else workers
     finish = _Finish(display, then)
-    if workers < 2 or len(units) < PARALLEL_MIN_UNITS:
+    units = iter(units)  # a list, or units streamed from discovery as the walk finds them
+    first = list(islice(units, PARALLEL_MIN_UNITS))
+    units = chain(first, units)
+    if workers < 2 or len(first) < PARALLEL_MIN_UNITS:
         results: Iterable[tuple[list[Any], list[FileError]]] = (
             _prepare_unit(unit, limits, redact, finish) for unit in units)
     else:
@@ -147,7 +151,7 @@ def _die_with_parent() -> None:
         pass  # not Linux: an orphaned worker only lingers until its queue closes
 
 
-def _in_workers(units: list[Unit], limits: Limits, redact: bool, workers: int,
+def _in_workers(units: Iterator[Unit], limits: Limits, redact: bool, workers: int,
                 finish: _Finish) -> Iterator[tuple[list[Any], list[FileError]]]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -165,13 +169,24 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool, workers: int,
     # no longer leaves a worker idle once the units queued behind it are done (the store still sees unit order).
     running: dict[Future, int] = {}
     done: dict[int, tuple[list[Any], list[FileError]]] = {}
+    given: dict[int, Unit] = {}
+    """Units submitted and not yet handed on: prepared again here if a worker dies."""
     submitted = head = 0
+    more = True
     try:
-        while head < len(units):
-            while (submitted < len(units) and len(running) < workers * UNITS_AHEAD_PER_WORKER
+        while more or head < submitted:
+            # Units are pulled only when there is room, so the walk that finds them runs between results.
+            while (more and len(running) < workers * UNITS_AHEAD_PER_WORKER
                    and len(running) + len(done) < workers * UNITS_BUFFERED_PER_WORKER):
-                running[pool.submit(_prepare_unit, units[submitted], limits, redact)] = submitted
+                unit = next(units, None)
+                if unit is None:
+                    more = False
+                    break
+                given[submitted] = unit
+                running[pool.submit(_prepare_unit, unit, limits, redact)] = submitted
                 submitted += 1
+            if head == submitted:
+                continue
             if head not in done:
                 ready, _ = wait(running, timeout=WORKER_CHECK_S, return_when=FIRST_COMPLETED)
                 if not ready and _a_worker_died(pool):
@@ -179,6 +194,7 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool, workers: int,
                 for future in ready:
                     done[running.pop(future)] = future.result()
                 continue
+            del given[head]
             yield done.pop(head)
             head += 1
         finished = True
@@ -186,8 +202,10 @@ def _in_workers(units: list[Unit], limits: Limits, redact: bool, workers: int,
         # A worker died (killed, out of memory): finish the remaining units in this process, as an ingest without
         # workers would, handing on the results the workers did deliver.
         _release(pool)
-        for index in range(head, len(units)):
-            yield done.pop(index) if index in done else _prepare_unit(units[index], limits, redact, finish)
+        for index in range(head, submitted):
+            yield done.pop(index) if index in done else _prepare_unit(given[index], limits, redact, finish)
+        for unit in units:
+            yield _prepare_unit(unit, limits, redact, finish)
     finally:
         # After Ctrl-C or a store error, units still queued are dropped at once instead of being parsed for nobody.
         pool.shutdown(wait=finished, cancel_futures=True)
