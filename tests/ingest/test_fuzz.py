@@ -404,3 +404,45 @@ def test_nested_harness_layouts_find_each_run_once(tmp_path, store):
     assert not report.errors
     assert sorted(r.name for r in report.runs) == expected
     assert sorted(loaded(store)) == expected
+
+
+def _first_link_out_by_os_walk(unit: Path, root: Path) -> str | None:
+    """The reference the scandir walk of discover._link_out_of follows: os.walk's order, Path's checks."""
+    for folder, dirs, files in os.walk(unit):
+        for name in dirs + files:
+            entry = Path(folder) / name
+            if not entry.is_symlink():
+                continue
+            try:
+                target = entry.resolve()
+            except (OSError, RuntimeError):
+                return f"{entry.relative_to(unit)} (a symlink loop)"
+            if not target.is_relative_to(root):
+                return f"{entry.relative_to(unit)} → {target}"
+    return None
+
+
+def test_the_link_out_of_a_run_named_is_the_one_os_walk_meets_first(tmp_path):
+    from tracegraph.ingest.discover import _link_out_of
+
+    root, outside = tmp_path / "runs", tmp_path / "outside"
+    unit = root / "trial"
+    for folder in ("a/b", "a/c", "d", "z"):
+        (unit / folder).mkdir(parents=True)
+    (outside / "dir").mkdir(parents=True)
+    (outside / "file").write_text("x")
+    (root / "inside").write_text("x")
+    (unit / "a" / "ok-link").symlink_to(root / "inside")  # inside the tree: fine
+    (unit / "a" / "linked-dir").symlink_to(root / "trial" / "d", target_is_directory=True)
+    (unit / "a" / "c" / "loop").symlink_to(unit / "a" / "c" / "loop")
+    (unit / "a" / "b" / "out-dir").symlink_to(outside / "dir", target_is_directory=True)
+    (unit / "z" / "out-file").symlink_to(outside / "file")
+    (unit / "0-out-file").symlink_to(outside / "file")
+    # Removing each first finding in turn walks through every link the order puts before the next one.
+    findings = []
+    while (expected := _first_link_out_by_os_walk(unit, root)) is not None:
+        assert _link_out_of(unit, root) == expected
+        findings.append(expected)
+        (unit / expected.split(" ")[0]).unlink()
+    assert _link_out_of(unit, root) is None
+    assert len(findings) == 4 and "a/c/loop (a symlink loop)" in findings

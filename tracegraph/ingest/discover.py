@@ -158,14 +158,17 @@ _DETECT_ERRORS = (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, 
 
 
 def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limits: Limits, seen: set[Path],
-          archive: Path | None = None, depth: int = 0) -> Iterator[Unit]:
-    try:
-        real = path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11/3.12
-        found.errors.append(IngestError(path, "symlink loop; not followed"))
-        return
-    if path.is_symlink() and not real.is_relative_to(root):
-        return  # never follow a link out of the tree the user named (checked before `seen`: it may be a root too)
+          archive: Path | None = None, depth: int = 0, real: Path | None = None) -> Iterator[Unit]:
+    """`real`: the path resolved, when the caller knows it (an entry that is no link, in a folder resolved already:
+    resolving it again would lstat every component of its path)."""
+    if real is None:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11/3.12
+            found.errors.append(IngestError(path, "symlink loop; not followed"))
+            return
+        if path.is_symlink() and not real.is_relative_to(root):
+            return  # never follow a link out of the tree the user named (checked before `seen`: it may be a root)
     if real in seen:
         return
     seen.add(real)
@@ -208,7 +211,8 @@ def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limit
         for entry in children:
             if entry.name in SKIP_DIRS or entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 continue
-            for unit in _walk(Path(entry.path), root, parsers, found, limits, seen, archive, depth):
+            known = None if entry.is_symlink() else real / entry.name
+            for unit in _walk(Path(entry.path), root, parsers, found, limits, seen, archive, depth, known):
                 units += 1
                 yield unit
         hints = [e.name for e in children if e.name in RUN_LIKE_NAMES or e.name.endswith(RUN_LIKE_SUFFIXES)]
@@ -218,20 +222,37 @@ def _walk(path: Path, root: Path, parsers: list[Parser], found: Discovery, limit
                                                    "recognises it"))
 
 
-def _link_out_of(unit: Path, root: Path) -> str | None:
-    """The first symlink inside a run folder whose target lies outside `root` (a parser would read through it)."""
-    for folder, dirs, files in os.walk(unit):
-        for name in dirs + files:
-            entry = Path(folder) / name
-            if not entry.is_symlink():
-                continue
-            try:
-                target = entry.resolve()
-            except (OSError, RuntimeError):
-                return f"{entry.relative_to(unit)} (a symlink loop)"
-            if not target.is_relative_to(root):
-                return f"{entry.relative_to(unit)} → {target}"
+def _link_out_of(unit: Path, root: Path, folder: str | None = None) -> str | None:
+    """The first symlink inside a run folder whose target lies outside `root` (a parser would read through it), in
+    os.walk's order: a folder's subfolders then its files, then each subfolder that is no link. Folder entries say
+    whether they are links without a system call, which os.walk's names and Path.is_symlink do not."""
+    try:
+        with os.scandir(folder or unit) as listing:
+            entries = list(listing)
+    except OSError:
+        return None  # os.walk skips a folder it cannot list
+    dirs = [e for e in entries if _is_dir(e)]
+    for entry in dirs + [e for e in entries if not _is_dir(e)]:
+        if not entry.is_symlink():
+            continue
+        link = Path(entry.path)
+        try:
+            target = link.resolve()
+        except (OSError, RuntimeError):
+            return f"{link.relative_to(unit)} (a symlink loop)"
+        if not target.is_relative_to(root):
+            return f"{link.relative_to(unit)} → {target}"
+    for entry in dirs:
+        if not entry.is_symlink() and (escape := _link_out_of(unit, root, entry.path)) is not None:
+            return escape
     return None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False  # as os.walk counts it
 
 
 EXTRACT_PREFIX = "tracegraph-archive-"
