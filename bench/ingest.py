@@ -16,7 +16,8 @@ With --neo4j the same corpus also goes into a Neo4j server (the bundled one that
 given, which is wiped first; credentials from NEO4J_USER / NEO4J_PASSWORD), and the write path alone (one copy's
 write plan: batched UNWIND with parameters) is timed on both engines: nodes/s and relationships/s next to each
 other, and on Neo4j against two anchors on the same server (small nodes; this graph in the plainest Cypher).
-Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures] [--workers N] [--neo4j [URI]]
+Usage: python bench/ingest.py [--min-steps 100000] [--fixtures ../shared/fixtures] [--workers N] [--repeat N]
+       [--neo4j [URI]]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import io
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -58,6 +60,9 @@ def main() -> None:
     parser.add_argument("--min-steps", type=int, default=100_000)
     parser.add_argument("--fixtures", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
     parser.add_argument("--workers", type=int, default=None, help="ingest worker processes (default: one per core)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="embedded ingests of the corpus; the ratios use each figure's median (this machine's "
+                             "runs differ by ~10%%: compare code with several)")
     parser.add_argument("--neo4j", nargs="?", const="bundled", metavar="URI",
                         help="also bench a Neo4j server: the bundled one (no URI) or this one (wiped first)")
     args = parser.parse_args()
@@ -81,7 +86,10 @@ def main() -> None:
         write_floor = floor_write(work, traces, copies)
         measured = {}
         for name, uri in targets.items():
-            measured[name] = end_to_end(work, uri, args.workers, traces)
+            runs = [end_to_end(work, uri, args.workers, traces) for _ in range(args.repeat if uri is None else 1)]
+            measured[name] = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        if args.repeat > 1:
+            print(f"\n(median of {args.repeat} embedded ingests below)")
         print_ratios(read_floor, write_floor, measured["embedded FalkorDB"])
         quality_cost(traces, copies)
         for name, figures in measured.items():
