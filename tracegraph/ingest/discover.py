@@ -231,8 +231,10 @@ def _link_out_of(unit: Path, root: Path, folder: str | None = None) -> str | Non
             entries = list(listing)
     except OSError:
         return None  # os.walk skips a folder it cannot list
-    dirs = [e for e in entries if _is_dir(e)]
-    for entry in dirs + [e for e in entries if not _is_dir(e)]:
+    dirs, files = [], []
+    for entry in entries:
+        (dirs if _is_dir(entry) else files).append(entry)
+    for entry in dirs + files:
         if not entry.is_symlink():
             continue
         link = Path(entry.path)
