@@ -185,12 +185,58 @@ def test_a_cast_is_read_as_its_text_would_be_whatever_its_bytes(tmp_path):
     assert events(tmp, b'[0.5, "o", NaN]\n')[0][:2] == (0.5, "o")
 
 
-def test_claude_code_cast_lines_are_rebuilt_across_events_with_the_stamp_that_ended_them(tmp_path):
-    from tracegraph.ingest.claude_code import _cast_output_lines
+@pytest.mark.parametrize("version, times", [(2, [0.5, 1.25, 1.25, 3.0]), (3, [0.5, 1.75, 3.0, 6.0])])
+def test_a_clean_cast_and_one_read_line_by_line_give_the_same_events(tmp_path, version, times):
+    # A recording orjson reads whole is read in one pass; one cut-off line sends it through the line-by-line reader.
+    from tracegraph.ingest.terminal_bench import read_cast
+
+    header = b'{"version": %d, "width": 80, "timestamp": 1700000000}\n' % version
+    body = b'[0.5, "o", "a"]\n[1.25, "o", "b\\r\\n"]\n[1.25, "i", "ls"]\n[3, "m", 7]\n'
+    clean, cut = tmp_path / "clean.cast", tmp_path / "cut.cast"
+    clean.write_bytes(header + body)
+    cut.write_bytes(header + body + b'[4.0, "o", "c')
+    expected = [(t, kind, data) for t, (kind, data) in zip(times, [("o", "a"), ("o", "b\r\n"), ("i", "ls"), ("m", "7")])]
+    assert [tuple(e) for e in read_cast(clean).events] == expected
+    assert [tuple(e) for e in read_cast(cut).events] == expected
+    assert all(type(e.time) is float for e in read_cast(clean).events)
+
+
+@pytest.mark.parametrize("events, dropped", [
+    # every line an event orjson reads: the whole recording is decoded in one pass
+    (b'[0.1, "o", "ab"]\n[0.2, "o", "c\\r\\r\\nd\\n"]\n[0.3, "i", "x\\n"]\n[0.35, "o", ""]\n[0.4, "o", "e\\u00e9"]\n', 0),
+    # a line needing the careful reading (invalid UTF-8), a cut-off event and a blank line: read line by line
+    (b'[0.1, "o", "ab"]\n[0.2, "o", "c\\r\\r\\nd\\n"]\n[0.3, "i", "x\\n"]\n[0.35, "o", ""]\n[0.4, "o", "e\xc3\xa9"]\n'
+     b'[0.45, "o", "\xff"\n\n', 1),
+])
+def test_claude_code_cast_lines_are_rebuilt_across_events_with_the_stamp_that_ended_them(tmp_path, events, dropped):
+    from tracegraph.ingest.claude_code import _cast_output
 
     path = tmp_path / "agent.cast"
-    path.write_bytes(CAST_HEADER + b'[0.1, "o", "ab"]\n[0.2, "o", "c\\r\\r\\nd\\n"]\n[0.3, "i", "x\\n"]\n'
-                     b'[0.4, "o", "e\xff"]\n[0.5, "o"\n\n')
-    lines, width, dropped = _cast_output_lines(path)
-    assert lines == [("abc", 1700000000200), ("d", 1700000000200), ("e\ufffd", 1700000000400)]
-    assert (width, dropped) == (80, 1)
+    path.write_bytes(CAST_HEADER + events)
+    output, width, lost = _cast_output(path)
+    # Lines are cut at \n (readers strip a \r ending); the unfinished last line takes the time of the last output
+    # event, even an empty one.
+    assert [(line, output.stamp(i)) for i, line in enumerate(output.lines)] == [
+        ("abc\r\r", 1700000000200), ("d", 1700000000200), ("e\u00e9", 1700000000400)]
+    assert (width, lost) == (80, dropped)
+
+
+def test_claude_code_cast_line_times_follow_the_event_holding_the_newline(tmp_path):
+    from tracegraph.ingest.claude_code import _cast_output
+
+    path = tmp_path / "agent.cast"
+    path.write_bytes(CAST_HEADER + b'[1, "o", "a"]\n[2, "o", ""]\n[3, "o", "\\nb\\n\\nc"]\n[4, "o", "d\\n"]\n'
+                                   b'[5, "o", "e"]\n[6, "o", ""]\n')
+    output, _, _ = _cast_output(path)
+    assert [(line, output.stamp(i)) for i, line in enumerate(output.lines)] == [
+        ("a", 1700000003000), ("b", 1700000003000), ("", 1700000003000), ("cd", 1700000004000),
+        ("e", 1700000006000)]
+
+
+def test_a_claude_code_cast_output_event_that_is_not_text_is_one_clear_error(tmp_path):
+    from tracegraph.ingest.claude_code import _cast_output
+
+    path = tmp_path / "agent.cast"
+    path.write_bytes(CAST_HEADER + b'[0.1, "o", "ab"]\n[0.2, "o", 7]\n')
+    with pytest.raises(IngestError, match="output event whose data is not text"):
+        _cast_output(path)

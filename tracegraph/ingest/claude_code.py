@@ -7,10 +7,14 @@ the `tool_result` with the same id. A trial's outcome and per-test results come 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
@@ -70,7 +74,7 @@ def parse_tb_trial(trial: Path) -> RunTrace:
 def parse_claude_code_stream(path: Path, builder: TraceBuilder) -> None:
     """Fill `builder` from a file of Claude Code stream-json lines (e.g. Harbor's agent/claude-code.txt)."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    messages, lost = extract_stream_messages([(line, None) for line in lines])
+    messages, lost = extract_stream_messages(lines)
     if not messages:
         raise IngestError(path, "no Claude Code stream-json messages in this file")
     fill_from_stream(builder, messages, path)
@@ -94,14 +98,41 @@ def _note_lost(builder: TraceBuilder, lost: int) -> None:
 def read_cast_messages(cast: Path) -> tuple[list[tuple[dict, int | None]], int]:
     """The stream-json messages in an asciinema v2 recording's output with their epoch-ms times, and how many
     events or stream fragments could not be read."""
-    lines, width, lost_events = _cast_output_lines(cast)
-    messages, lost_fragments = extract_stream_messages(lines, wrap_width=width)
+    output, width, lost_events = _cast_output(cast)
+    messages, lost_fragments = extract_stream_messages(output.lines, output.stamp, wrap_width=width)
     if not messages:
         raise IngestError(cast, "no Claude Code stream-json messages in the terminal output")
     return messages, lost_events + lost_fragments
 
 
-def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | None, int]:
+class CastOutput:
+    """A recording's output text cut into lines, each with the epoch-ms time of the event that completed it.
+
+    Events split the output at arbitrary points, so lines are cut from the joined text at \n (in C, not per event).
+    A line keeps the \r of a \r\n ending and its time is looked up only when a message is read from it: most lines
+    are terminal noise that no one reads.
+    """
+
+    def __init__(self, texts: tuple[str, ...], times: list[int] | None) -> None:
+        joined = "".join(texts)
+        lines = joined.split("\n")
+        self._times = times
+        self._event_ends = list(accumulate(map(len, texts)))  # output offset after each event
+        self._line_ends = list(accumulate(map(len, lines)))  # without the newlines between lines
+        if not lines[-1]:
+            lines.pop()  # the output ended with a newline (or is empty)
+        self.lines = lines
+
+    def stamp(self, i: int) -> int | None:
+        if self._times is None:
+            return None
+        if i == len(self._line_ends) - 1:
+            return self._times[-1]  # the unfinished last line: the time of the last event
+        newline_at = self._line_ends[i] + i
+        return self._times[bisect_right(self._event_ends, newline_at)]
+
+
+def _cast_output(cast: Path) -> tuple[CastOutput, int | None, int]:
     # Lines as a text-mode read cuts them (at \n, \r and \r\n, as bytes.splitlines() does), each read by event_fields.
     raw_lines = cast.read_bytes().splitlines()
     try:
@@ -110,36 +141,49 @@ def _cast_output_lines(cast: Path) -> tuple[list[tuple[str, int | None]], int | 
         header = None
     if not isinstance(header, dict) or header.get("version") != 2:
         raise IngestError(cast, "not an asciinema v2 recording (first line is not a version-2 header)")
+    outputs, dropped = _output_events(raw_lines[1:])
     start = header.get("timestamp")
-    lines: list[tuple[str, int | None]] = []
-    pending, dropped, stamp = "", 0, None
-    for raw in raw_lines[1:]:
+    ats, texts = zip(*outputs) if outputs else ((), ())
+    times = [int((start + at) * 1000) for at in ats] if isinstance(start, (int, float)) else None
+    try:
+        output = CastOutput(texts, times)
+    except TypeError:
+        raise IngestError(cast, "an output event whose data is not text") from None
+    width = header.get("width")
+    return output, width if isinstance(width, int) else None, dropped
+
+
+def _output_events(raw_lines: list[bytes]) -> tuple[list, int]:
+    """The output ("o") events of a recording's event lines; "i" is what was typed, not what the agent printed. Also
+    how many lines could not be read: a cut-off last event, or a corrupted one, is skipped and the rest kept."""
+    try:
+        # A 3-item unpack is what event_fields does too; any line that fails it takes the careful path below.
+        return [(at, text) for at, kind, text in map(orjson.loads, raw_lines) if kind == "o"], 0
+    except (ValueError, TypeError):
+        pass  # some line needs event_fields' careful reading (orjson's decode error is a ValueError)
+    outputs, dropped = [], 0
+    for raw in raw_lines:
         try:
             fields = event_fields(raw)
             if fields is None:
                 continue
             at, kind, text = fields
         except (json.JSONDecodeError, ValueError, TypeError):
-            dropped += 1  # a cut-off last event, or a corrupted one: skip it, keep the rest
+            dropped += 1
             continue
-        if kind != "o":
-            continue  # "i" is what was typed, not what the agent printed
-        # Events split the output at arbitrary points: lines are rebuilt across them.
-        pending += text
-        stamp = int((start + at) * 1000) if isinstance(start, (int, float)) else None
-        if "\n" in text:  # else nothing completes a line, and pending never holds a newline
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                lines.append((line.rstrip("\r"), stamp))
-    if pending:
-        lines.append((pending, stamp))
-    width = header.get("width")
-    return lines, width if isinstance(width, int) else None, dropped
+        if kind == "o":
+            outputs.append((at, text))
+    return outputs, dropped
 
 
-def extract_stream_messages(lines: list[tuple[str, int | None]], wrap_width: int | None = None,
-                            ) -> tuple[list[tuple[dict, int | None]], int]:
-    """Stream-json objects found in text lines mixed with other output; also the count of unreadable fragments.
+def _no_stamp(i: int) -> None:
+    return None
+
+
+def extract_stream_messages(lines: list[str], stamp: Callable[[int], int | None] = _no_stamp,
+                            wrap_width: int | None = None) -> tuple[list[tuple[dict, int | None]], int]:
+    """Stream-json objects found in text lines mixed with other output, with their epoch-ms times (`stamp(i)`: line
+    i's, else the message's own); also the count of unreadable fragments.
 
     An object may start after terminal noise on its line. With `wrap_width`, a line the terminal hard-wrapped (it
     fills the width and the object is unfinished) is rejoined: JSON text never holds a raw newline, so the
@@ -147,14 +191,16 @@ def extract_stream_messages(lines: list[tuple[str, int | None]], wrap_width: int
     """
     found: list[tuple[dict, int | None]] = []
     seen: set[str] = set()
+    starts = [k for k, line in enumerate(lines) if _OBJECT_START in line]  # one C-speed pass over the noise
     dropped, i = 0, 0
-    while i < len(lines):
-        line, stamp = lines[i]
-        start = line.find(_OBJECT_START)
-        i += 1
-        if start < 0:
-            continue
-        text, width, resume = line[start:], len(line), i
+    while True:
+        next_start = bisect_left(starts, i)
+        if next_start == len(starts):
+            break
+        first = starts[next_start]
+        line = lines[first].rstrip("\r")
+        text, width, i = line[line.find(_OBJECT_START):], len(line), first + 1
+        resume, last = i, first
         obj, end = None, 0
         while True:
             try:
@@ -165,7 +211,7 @@ def extract_stream_messages(lines: list[tuple[str, int | None]], wrap_width: int
                 ran_out = len(text) - exc.pos <= 6 or exc.msg.startswith("Unterminated string")
                 if not (ran_out and wrap_width and width >= wrap_width and i < len(lines)):
                     break
-                line, stamp = lines[i]
+                line, last = lines[i].rstrip("\r"), i
                 text, width, i = text + line, len(line), i + 1
         if not isinstance(obj, dict) or obj.get("type") not in _MESSAGE_TYPES:
             dropped += 1
@@ -175,7 +221,8 @@ def extract_stream_messages(lines: list[tuple[str, int | None]], wrap_width: int
         key = text[:end]
         if key not in seen:
             seen.add(key)
-            found.append((obj, stamp if stamp is not None else iso_to_ms(obj.get("timestamp"))))
+            at = stamp(last)
+            found.append((obj, at if at is not None else iso_to_ms(obj.get("timestamp"))))
     return found, dropped
 
 
