@@ -192,12 +192,13 @@ def test_a_clean_cast_and_one_read_line_by_line_give_the_same_events(tmp_path, v
 
     header = b'{"version": %d, "width": 80, "timestamp": 1700000000}\n' % version
     body = b'[0.5, "o", "a"]\n[1.25, "o", "b\\r\\n"]\n[1.25, "i", "ls"]\n[3, "m", 7]\n'
-    clean, cut = tmp_path / "clean.cast", tmp_path / "cut.cast"
+    clean, blank_end, cut = tmp_path / "clean.cast", tmp_path / "blank_end.cast", tmp_path / "cut.cast"
     clean.write_bytes(header + body)
+    blank_end.write_bytes(header + body + b'\n  \n\t')
     cut.write_bytes(header + body + b'[4.0, "o", "c')
     expected = [(t, kind, data) for t, (kind, data) in zip(times, [("o", "a"), ("o", "b\r\n"), ("i", "ls"), ("m", "7")])]
-    assert [tuple(e) for e in read_cast(clean).events] == expected
-    assert [tuple(e) for e in read_cast(cut).events] == expected
+    for path in (clean, blank_end, cut):
+        assert [tuple(e) for e in read_cast(path).events] == expected
     assert all(type(e.time) is float for e in read_cast(clean).events)
 
 

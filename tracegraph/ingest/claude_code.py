@@ -18,7 +18,7 @@ import orjson
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
-from tracegraph.ingest.terminal_bench import as_text, event_fields, read_tb_results
+from tracegraph.ingest.terminal_bench import as_text, event_fields, event_lines, read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import RunTrace
 
@@ -141,7 +141,7 @@ def _cast_output(cast: Path) -> tuple[CastOutput, int | None, int]:
         header = None
     if not isinstance(header, dict) or header.get("version") != 2:
         raise IngestError(cast, "not an asciinema v2 recording (first line is not a version-2 header)")
-    outputs, dropped = _output_events(raw_lines[1:])
+    outputs, dropped = _output_events(raw_lines)
     start = header.get("timestamp")
     ats, texts = zip(*outputs) if outputs else ((), ())
     times = [int((start + at) * 1000) for at in ats] if isinstance(start, (int, float)) else None
@@ -154,15 +154,15 @@ def _cast_output(cast: Path) -> tuple[CastOutput, int | None, int]:
 
 
 def _output_events(raw_lines: list[bytes]) -> tuple[list, int]:
-    """The output ("o") events of a recording's event lines; "i" is what was typed, not what the agent printed. Also
-    how many lines could not be read: a cut-off last event, or a corrupted one, is skipped and the rest kept."""
+    """The output ("o") events of a recording's lines (header first): "i" is what was typed, not what the agent
+    printed. Also how many lines could not be read: a cut-off or corrupted event is skipped and the rest kept."""
     try:
         # A 3-item unpack is what event_fields does too; any line that fails it takes the careful path below.
-        return [(at, text) for at, kind, text in map(orjson.loads, raw_lines) if kind == "o"], 0
+        return [(at, text) for at, kind, text in map(orjson.loads, event_lines(raw_lines)) if kind == "o"], 0
     except (ValueError, TypeError):
         pass  # some line needs event_fields' careful reading (orjson's decode error is a ValueError)
     outputs, dropped = [], 0
-    for raw in raw_lines:
+    for raw in raw_lines[1:]:
         try:
             fields = event_fields(raw)
             if fields is None:

@@ -130,12 +130,21 @@ def event_fields(line: bytes | str) -> list | tuple | None:
     return t, kind, data
 
 
+def event_lines(lines: list[bytes] | list[str]) -> list[bytes] | list[str]:
+    """A recording's lines after the header, without the blank lines at its end (event_fields skips those; a blank
+    line anywhere else sends the recording to the careful line-by-line reading)."""
+    end = len(lines)
+    while end > 1 and not lines[end - 1].strip():
+        end -= 1
+    return lines[1:end]
+
+
 def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool) -> list[CastEvent]:
     # The hot loop of every cast reader. Almost every recording is lines orjson reads as [time, code, data]: those
     # are read in one comprehension; a recording with any other line takes the careful loop below.
     try:
         events = [_event((float(t), kind if type(kind) is str else str(kind), data if type(data) is str else str(data)))
-                  for t, kind, data in map(orjson.loads, lines[1:])]
+                  for t, kind, data in map(orjson.loads, event_lines(lines))]
     except (ValueError, TypeError):  # orjson's decode error is a ValueError
         pass
     else:
