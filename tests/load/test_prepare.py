@@ -11,7 +11,10 @@ import pytest
 
 from tests.support import FIXTURES, live_children
 from tracegraph.ingest.discover import Discovery, Limits, discover, discover_units
-from tracegraph.load.prepare import PARALLEL_MIN_UNITS, UNITS_BUFFERED_PER_WORKER, prepare_units
+from tracegraph.load.prepare import PARALLEL_MIN_UNITS, TASKS_BUFFERED_PER_WORKER, UNITS_PER_TASK, prepare_units
+
+UNITS_BUFFERED = 2 * TASKS_BUFFERED_PER_WORKER * UNITS_PER_TASK
+"""Units two workers may hold queued or done before the first is handed on."""
 
 
 def _prepared(units, workers):
@@ -45,7 +48,7 @@ def _forked_children() -> list[int]:
 
 def test_units_streamed_from_the_walk_are_parsed_while_the_walk_goes_on():
     units = discover([FIXTURES]).units
-    assert len(units) > 2 * UNITS_BUFFERED_PER_WORKER + PARALLEL_MIN_UNITS
+    assert len(units) > UNITS_BUFFERED + PARALLEL_MIN_UNITS
     in_process, _ = _prepared(units, workers=0)
     found = Discovery()
     pulled = []
@@ -58,7 +61,7 @@ def test_units_streamed_from_the_walk_are_parsed_while_the_walk_goes_on():
     prepared = prepare_units(walk(), Limits(), [], workers=2)
     first = next(prepared)
     # The first run is handed on after a bounded look-ahead, not after the whole tree was walked.
-    assert len(pulled) <= 2 * UNITS_BUFFERED_PER_WORKER + PARALLEL_MIN_UNITS < len(units)
+    assert len(pulled) <= UNITS_BUFFERED + PARALLEL_MIN_UNITS < len(units)
     runs = [first, *prepared]
     assert [t.run_id for t, _ in runs] == [run_id for run_id, *_ in in_process]
     assert [(u.parser.name, u.path) for u in found.units] == [(u.parser.name, u.path) for u in units]

@@ -21,10 +21,13 @@ from tracegraph.tree import build_tree
 
 PARALLEL_MIN_UNITS = 8
 """Fewer units than this are prepared in-process: starting workers costs more than it saves."""
-UNITS_AHEAD_PER_WORKER = 4
-"""Units queued per worker: enough to keep it busy."""
-UNITS_BUFFERED_PER_WORKER = 16
-"""Units per worker queued or done but not yet taken in order: a slow unit at the head lets the others run this far
+UNITS_PER_TASK = 4
+"""Units a worker prepares per task: each task costs the ingest process a pickled call, a result message and thread
+hand-offs, which one unit of a few steps does not repay."""
+TASKS_AHEAD_PER_WORKER = 2
+"""Tasks queued per worker: enough to keep it busy."""
+TASKS_BUFFERED_PER_WORKER = 4
+"""Tasks per worker queued or done but not yet taken in order: a slow task at the head lets the others run this far
 ahead, and no further, so memory stays flat."""
 WORKER_CHECK_S = 1.0
 """How often a wait for worker results also checks that every worker is still alive."""
@@ -104,6 +107,10 @@ def _prepare_unit(unit: Unit, limits: Limits, redact: bool,
     return done, errors
 
 
+def _prepare_task(units: list[Unit], limits: Limits, redact: bool) -> list[tuple[list[Any], list[FileError]]]:
+    return [_prepare_unit(unit, limits, redact) for unit in units]
+
+
 def prepare_units(units: Iterable[Unit], limits: Limits, errors: list[FileError], *, redact: bool = True,
                   workers: int | None = None, display: Callable[[str], str] = str,
                   then: Callable[[RunTrace, RunSummary], Any] | None = None) -> Iterator[Any]:
@@ -168,22 +175,23 @@ def _in_workers(units: Iterator[Unit], limits: Limits, redact: bool, workers: in
     # Results are taken as they complete and handed on in unit order from a reorder buffer: a slow unit at the head
     # no longer leaves a worker idle once the units queued behind it are done (the store still sees unit order).
     running: dict[Future, int] = {}
-    done: dict[int, tuple[list[Any], list[FileError]]] = {}
-    given: dict[int, Unit] = {}
-    """Units submitted and not yet handed on: prepared again here if a worker dies."""
+    done: dict[int, list[tuple[list[Any], list[FileError]]]] = {}
+    given: dict[int, list[Unit]] = {}
+    """Tasks submitted and not yet handed on: their units are prepared again here if a worker dies."""
     submitted = head = 0
     more = True
     try:
         while more or head < submitted:
             # Units are pulled only when there is room, so the walk that finds them runs between results.
-            while (more and len(running) < workers * UNITS_AHEAD_PER_WORKER
-                   and len(running) + len(done) < workers * UNITS_BUFFERED_PER_WORKER):
-                unit = next(units, None)
-                if unit is None:
+            while (more and len(running) < workers * TASKS_AHEAD_PER_WORKER
+                   and len(running) + len(done) < workers * TASKS_BUFFERED_PER_WORKER):
+                task = list(islice(units, UNITS_PER_TASK))
+                if len(task) < UNITS_PER_TASK:
                     more = False
+                if not task:
                     break
-                given[submitted] = unit
-                running[pool.submit(_prepare_unit, unit, limits, redact)] = submitted
+                given[submitted] = task
+                running[pool.submit(_prepare_task, task, limits, redact)] = submitted
                 submitted += 1
             if head == submitted:
                 continue
@@ -195,7 +203,7 @@ def _in_workers(units: Iterator[Unit], limits: Limits, redact: bool, workers: in
                     done[running.pop(future)] = future.result()
                 continue
             del given[head]
-            yield done.pop(head)
+            yield from done.pop(head)
             head += 1
         finished = True
     except BrokenProcessPool:
@@ -203,7 +211,10 @@ def _in_workers(units: Iterator[Unit], limits: Limits, redact: bool, workers: in
         # workers would, handing on the results the workers did deliver.
         _release(pool)
         for index in range(head, submitted):
-            yield done.pop(index) if index in done else _prepare_unit(given[index], limits, redact, finish)
+            if index in done:
+                yield from done.pop(index)
+            else:
+                yield from (_prepare_unit(unit, limits, redact, finish) for unit in given[index])
         for unit in units:
             yield _prepare_unit(unit, limits, redact, finish)
     finally:
