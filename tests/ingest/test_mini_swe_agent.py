@@ -198,6 +198,33 @@ def test_trial_without_agent_log_reads_the_cast(tmp_path):
     assert [s.exit_code for s in trace.steps] == [s.exit_code for s in trial(ENCRYPT).steps]
 
 
+def _with_cast_lines(tmp_path: Path, edit) -> Path:
+    copy = tmp_path / ENCRYPT.name
+    shutil.copytree(ENCRYPT, copy)
+    cast = copy / "sessions" / "agent.cast"
+    cast.write_bytes(b"\n".join(edit(cast.read_bytes().split(b"\n"))))
+    return copy
+
+
+def test_beside_an_agent_log_the_cast_is_read_only_for_header_times(tmp_path):
+    step_lines = lambda lines: [i for i, line in enumerate(lines) if i and b"step" in line]  # noqa: E731
+    lines = ENCRYPT.joinpath("sessions", "agent.cast").read_bytes().split(b"\n")
+    other = next(i for i in range(1, len(lines) - 1) if i not in step_lines(lines))
+
+    # A corrupted event that cannot hold a header no longer costs the trial: its steps come from agent.log.
+    bent = _with_cast_lines(tmp_path / "other", lambda ls: [*ls[:other], b'[1.0, "o", "cut', *ls[other + 1:]])
+    [trace] = MiniSweAgentParser().parse(bent)
+    assert [(s.action, s.timestamp_ms) for s in trace.steps] == [
+        (s.action, s.timestamp_ms) for s in trial(ENCRYPT).steps]
+    assert trace.step(1).timestamp_ms == 1754636379560
+
+    # One that could hold a header is the error read_cast gives, naming its line.
+    first = step_lines(lines)[0]
+    bad = _with_cast_lines(tmp_path / "step", lambda ls: [*ls[:first], b'[1.0, "o", "step', *ls[first + 1:]])
+    with pytest.raises(IngestError, match=f"line {first + 1}: not an asciinema event"):
+        list(MiniSweAgentParser().parse(bad))
+
+
 def test_trial_with_bad_results_json_names_it(tmp_path):
     copy = tmp_path / ENCRYPT.name
     shutil.copytree(ENCRYPT / "sessions", copy / "sessions")

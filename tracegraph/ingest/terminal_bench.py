@@ -81,15 +81,21 @@ def _last_write(line: str) -> str:
 def read_cast(path: Path) -> Cast:
     """The header start time and events of an asciinema v2/v3 recording; IngestError on a malformed line."""
     lines = recording_lines(path)
+    header = cast_header(path, lines)
+    start = header.get("timestamp")
+    return Cast(float(start) if isinstance(start, (int, float)) else None,
+                _cast_events(path, lines, header["version"] == 3))
+
+
+def cast_header(path: Path, lines: list[bytes] | list[str]) -> dict[str, Any]:
+    """The header of an asciinema v2/v3 recording (its first line); IngestError when it is none."""
     try:
         header = json.loads(as_text(lines[0])) if lines else None
     except json.JSONDecodeError:
         header = None
     if not isinstance(header, dict) or header.get("version") not in (2, 3):
         raise IngestError(path, "not an asciinema v2/v3 recording (first line is no header with a version)")
-    start = header.get("timestamp")
-    return Cast(float(start) if isinstance(start, (int, float)) else None,
-                _cast_events(path, lines, header["version"] == 3))
+    return header
 
 
 # Line breaks that str.splitlines() knows and bytes.splitlines() does not, as UTF-8.
