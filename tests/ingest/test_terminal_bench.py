@@ -241,3 +241,16 @@ def test_a_claude_code_cast_output_event_that_is_not_text_is_one_clear_error(tmp
     path.write_bytes(CAST_HEADER + b'[0.1, "o", "ab"]\n[0.2, "o", 7]\n')
     with pytest.raises(IngestError, match="output event whose data is not text"):
         _cast_output(path)
+
+
+@pytest.mark.parametrize("text, paths", [
+    ("FAILED /app/test_x.py::test_a - assert open('/app/out.txt')", ["/app/out.txt", "/app/test_x.py"]),
+    ("/tmp/a at the start, then /tmp/b.", ["/tmp/a", "/tmp/b"]),  # trailing punctuation is not part of a path
+    # A sandbox folder inside a longer path, a relative path or a file name is no sandbox path of its own.
+    ("see x/app/y, ./app/z, file.tmp/q and //app/w", ["/app/w"]),
+    ("/usr/local/lib/python3.11/x.py /usr/local/bin/tool /srv/site-packages/m", ["/usr/local/bin/tool"]),
+])
+def test_paths_a_test_message_names(text, paths):
+    from tracegraph.ingest.harbor_outcome import paths_in
+
+    assert paths_in(text) == paths

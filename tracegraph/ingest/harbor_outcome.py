@@ -17,7 +17,9 @@ _INFRA = re.compile(
     r"Failed to connect to \S+ port \d+|Could not resolve host|Temporary failure in name resolution|"
     r"Network is unreachable|Connection timed out|uvx: command not found|pytest: command not found",
 )
-_PATH_IN_TEXT = re.compile(r"(?<![\w.])(/(?:app|workdir|home|root|srv|var|etc|opt|tmp|data|usr/local)/[\w./@+-]+)")
+# The look-behind sits after the leading "/" (a "/" preceded by no word character or dot), so the pattern starts with
+# a literal the engine can skip ahead to instead of trying every position of a long test log.
+_PATH_IN_TEXT = re.compile(r"(/(?<![\w.]/)(?:app|workdir|home|root|srv|var|etc|opt|tmp|data|usr/local)/[\w./@+-]+)")
 
 
 def read_json(path: Path) -> Any:
