@@ -19,13 +19,9 @@ from tracegraph.ingest.harbor_outcome import read_json
 from tracegraph.ingest.terminal_bench import (
     MINI_SWE_AGENT_STEP_HEADER,
     Cast,
-    CastEvent,
-    cast_header,
-    event_fields,
     has_mini_swe_agent_steps,
     read_cast,
     read_tb_results,
-    recording_lines,
     terminal_text,
 )
 from tracegraph.schema import Outcome, RunTrace
@@ -219,7 +215,9 @@ def parse_mini_trial(trial: Path) -> RunTrace:
     cast_path = trial / "sessions" / "agent.cast"
     if (trial / "sessions" / "agent.log").is_file():
         text = _log_text(trial)
-        started = _recorded_header_times(cast_path) if cast_path.is_file() else {}
+        # The steps come from the log; the recording only times their headers, so only its lines holding "step"
+        # are read (not megabytes of output decoded for a few headers).
+        started = _header_times(read_cast(cast_path, holding="step")) if cast_path.is_file() else {}
     else:
         cast = read_cast(cast_path)
         text = _log_text(trial, cast)
@@ -298,31 +296,3 @@ def _header_times(cast: Cast) -> dict[int, int]:
             for m in re.finditer(r"mini-swe-agent \(step (\d+),", terminal_text(event.data)):
                 times.setdefault(int(m.group(1)), int((cast.start + event.time) * 1000))
     return times
-
-
-def _recorded_header_times(path: Path) -> dict[int, int]:
-    """_header_times of the recording beside an agent.log, which gives the steps: only its event lines that hold
-    "step" are read (a v2 event carries its own time), not megabytes of output decoded for a few headers. A bad
-    event line among those is the error read_cast gives; the others are not looked at. A v3 recording stores
-    intervals, so its times need every event: it is read whole."""
-    lines = recording_lines(path)
-    header = cast_header(path, lines)
-    if header.get("version") == 3:
-        return _header_times(read_cast(path))
-    start = header.get("timestamp")
-    if not isinstance(start, (int, float)):
-        return {}
-    needle = b"step" if lines and isinstance(lines[0], bytes) else "step"
-    events = []
-    for number, line in enumerate(lines[1:], 2):
-        if needle not in line:
-            continue
-        try:
-            fields = event_fields(line)
-            t, kind, data = fields
-            events.append(CastEvent(float(t), str(kind), str(data)))
-        except (json.JSONDecodeError, ValueError, TypeError):
-            if number == len(lines):
-                break  # a recorder killed mid-write leaves a partial last line
-            raise IngestError(path, f"line {number}: not an asciinema event [time, code, data]") from None
-    return _header_times(Cast(float(start), events))

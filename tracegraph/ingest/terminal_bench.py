@@ -78,24 +78,24 @@ def _last_write(line: str) -> str:
     return line.rstrip("\r").rpartition("\r")[2]
 
 
-def read_cast(path: Path) -> Cast:
-    """The header start time and events of an asciinema v2/v3 recording; IngestError on a malformed line."""
+def read_cast(path: Path, holding: str | None = None) -> Cast:
+    """The header start time and events of an asciinema v2/v3 recording; IngestError on a malformed line.
+
+    With `holding`, a v2 recording's events are read only from the lines that hold that text (each v2 event carries
+    its own time, so the rest need not be decoded; a bad line among them is still an error, the others are not
+    looked at). A v3 recording stores intervals, so its times need every event: `holding` is ignored for it.
+    """
     lines = recording_lines(path)
-    header = cast_header(path, lines)
-    start = header.get("timestamp")
-    return Cast(float(start) if isinstance(start, (int, float)) else None,
-                _cast_events(path, lines, header["version"] == 3))
-
-
-def cast_header(path: Path, lines: list[bytes] | list[str]) -> dict[str, Any]:
-    """The header of an asciinema v2/v3 recording (its first line); IngestError when it is none."""
     try:
         header = json.loads(as_text(lines[0])) if lines else None
     except json.JSONDecodeError:
         header = None
     if not isinstance(header, dict) or header.get("version") not in (2, 3):
         raise IngestError(path, "not an asciinema v2/v3 recording (first line is no header with a version)")
-    return header
+    start = header.get("timestamp")
+    intervals = header["version"] == 3
+    return Cast(float(start) if isinstance(start, (int, float)) else None,
+                _cast_events(path, lines, intervals, None if intervals else holding))
 
 
 # Line breaks that str.splitlines() knows and bytes.splitlines() does not, as UTF-8.
@@ -145,12 +145,17 @@ def event_lines(lines: list[bytes] | list[str]) -> list[bytes] | list[str]:
     return lines[1:end]
 
 
-def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool) -> list[CastEvent]:
+def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool,
+                 holding: str | None = None) -> list[CastEvent]:
     # The hot loop of every cast reader. Almost every recording is lines orjson reads as [time, code, data]: those
     # are read in one comprehension; a recording with any other line takes the careful loop below.
+    needle = None if holding is None else holding.encode() if lines and isinstance(lines[0], bytes) else holding
+    body = event_lines(lines)
+    if needle is not None:
+        body = [line for line in body if needle in line]
     try:
         events = [_event((float(t), kind if type(kind) is str else str(kind), data if type(data) is str else str(data)))
-                  for t, kind, data in map(orjson.loads, event_lines(lines))]
+                  for t, kind, data in map(orjson.loads, body)]
     except (ValueError, TypeError):  # orjson's decode error is a ValueError
         pass
     else:
@@ -162,6 +167,8 @@ def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool) ->
     append = events.append
     clock = 0.0
     for number, line in enumerate(lines[1:], 2):
+        if needle is not None and needle not in line:
+            continue
         try:
             fields = event_fields(line)
             if fields is None:
