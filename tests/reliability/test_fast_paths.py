@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import FIXTURES
 from tracegraph.semantics.lexer import shell_tokens, split_commands, split_simple_commands
-from tracegraph.store.plan import _value, node_row
+from tracegraph.store.plan import node_row, row_value
 
 
 def _shlex_tokens(text: str, whitespace: str) -> list[str]:
@@ -65,7 +65,7 @@ def test_repeated_split_returns_fresh_lists():
 def test_node_rows_match_reading_each_field(fixture_traces):
     for trace in fixture_traces:
         for node in trace.nodes():
-            assert node_row(node) == {k: _value(getattr(node, k)) for k in type(node).model_fields}
+            assert node_row(node) == {k: row_value(getattr(node, k)) for k in type(node).model_fields}
 
 
 def test_scale_bench_builds_realistic_runs_that_load(tmp_path):

@@ -202,7 +202,11 @@ def extract_stream_messages(lines: list[str], stamp: Callable[[int], int | None]
         text, width, i = line[line.find(_OBJECT_START):], len(line), first + 1
         resume, last = i, first
         obj, end = None, 0
-        while True:
+        try:  # the usual line: one whole object and nothing after it (jsontext.loads' orjson, and its one difference)
+            obj, end = orjson.loads(text), len(text.rstrip(" \t\r\n"))
+        except orjson.JSONDecodeError:
+            pass
+        while obj is None:
             try:
                 obj, end = _DECODER.raw_decode(text)
                 break

@@ -7,13 +7,12 @@ a RunTrace cost more to pickle and unpickle than its rendered rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tracegraph.ingest.quality import step_rows
 from tracegraph.load.prepare import RunSummary
 from tracegraph.schema import RunTrace
-from tracegraph.store.plan import RunRows, Statement, cleanup_plan, run_rows, write_rows_plan
+from tracegraph.store.plan import RowRenderer, RunRows, Statement, cleanup_plan, run_rows, write_rows_plan
 
 
 class PlannedRun(NamedTuple):
@@ -33,7 +32,7 @@ class PlannedRun(NamedTuple):
 
 class RunPlanner(NamedTuple):
     """plan_run with the store's row renderer and whether quality is checked: picklable, to run in a worker."""
-    render: Callable[[dict], Any] | None
+    render: RowRenderer | None
     quality: bool
 
     def __call__(self, trace: RunTrace, summary: RunSummary) -> PlannedRun:
@@ -42,10 +41,10 @@ class RunPlanner(NamedTuple):
 
 def planner_for(store: Any, quality: bool) -> RunPlanner:
     # An engine that takes parameters as query text (FalkorDB) renders rows itself; others take them as they are.
-    return RunPlanner(getattr(store, "render_row", None), quality)
+    return RunPlanner(getattr(store, "row_renderer", None), quality)
 
 
-def plan_run(trace: RunTrace, summary: RunSummary, render: Callable[[dict], Any] | None,
+def plan_run(trace: RunTrace, summary: RunSummary, render: RowRenderer | None,
              quality: bool) -> PlannedRun:
     """What the writer needs of a prepared run (its source already the one the user knows)."""
     return PlannedRun(summary, run_rows(trace, render),

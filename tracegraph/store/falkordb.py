@@ -12,13 +12,16 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
 import tracegraph.store.falkordb_snapshot as snapshot
 from tracegraph.store.falkordb_process import server_program, spawn_server
 from tracegraph.store.base import QUERY_TIMEOUT_S, open_existing_schema, timed_out
-from tracegraph.store.plan import RenderedRows, Statement
+from tracegraph.schema import REL_SPECS, Edge, Node, RelType
+from tracegraph.schema.keys import graph_key, indexed_text
+from tracegraph.store.plan import RenderedRows, RowRenderer, Statement, node_fields, row_value
 
 GRAPH = "tracegraph"
 START_TIMEOUT_S = 10.0
@@ -121,30 +124,28 @@ def _socket_path(folder: Path, fresh: bool) -> Path:
     return runtime / SOCKET_NAME
 
 
-def render_row(row: dict[str, Any]) -> str:
-    """A write-plan row as the Cypher literal the client puts in a query's parameter header (FalkorDB takes
-    parameters as query text); the ingest renders rows in its parse workers (`EmbeddedStore.render_row`).
+def render_node(node: Node) -> str:
+    """node_row(node) as the Cypher literal the client puts in a query's parameter header (FalkorDB takes parameters
+    as query text); the ingest renders rows in its parse workers (`EmbeddedStore.row_renderer`).
 
-    The same text as the client's `stringify_param_value` (tests/load/test_planned.py compares them on every fixture
-    run), written for the values rows hold: the client's recursive isinstance chain per value made rendering more
-    than half of the write plan's cost in a worker.
+    The same text as the client's `stringify_param_value` of the row (tests/load/test_planned.py compares them on
+    every fixture run), written straight from the node's fields: the client's recursive isinstance chain per value
+    made rendering more than half of the write plan's cost in a worker, and the row in between most of the rest.
     """
-    parts = []
-    for key, value in row.items():
-        prefix = _KEY_PREFIXES.get(key)
-        if prefix is None:
-            if type(key) is not str or not key or "`" in key:
-                return _client_literal(row)  # the client's own error for a key it cannot write
-            prefix = _KEY_PREFIXES[key] = f"`{key}`:"
-        parts.append(prefix + _literal(value))
-    return "{" + ",".join(parts) + "}"
+    values = node.__dict__
+    return "{" + ",".join([prefix + literal(values[field]) for prefix, field, literal in _node_spec(type(node))]) + "}"
 
 
-_KEY_PREFIXES: dict[str, str] = {}
-"""Row key → its rendered `key`: prefix (rows' keys are the schema's property names)."""
+def render_edge(edge: Edge) -> str:
+    """edge_row(edge) as the Cypher literal the client writes for it (see render_node)."""
+    text = "{`src`:" + render_value(graph_key(edge.src)) + ",`dst`:" + render_value(graph_key(edge.dst))
+    for prefix, name in _edge_spec(edge.type):
+        text += prefix + _field_literal(edge.props.get(name))
+    return text + "}"
 
 
-def _literal(value: Any) -> str:
+def render_value(value: Any) -> str:
+    """A row's value as the client's `stringify_param_value` writes it (tests/store/test_render_row.py)."""
     t = type(value)
     if t is str or isinstance(value, str):  # str enums (StepKind, ...) too: replace() gives their plain text
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -153,21 +154,56 @@ def _literal(value: Any) -> str:
     if t is int or t is bool or t is float:
         return str(value)
     if t is list:
-        return "[" + ",".join(map(_literal, value)) + "]"
-    return _client_literal(value)
-
-
-def _client_literal(value: Any) -> str:
+        return "[" + ",".join(map(render_value, value)) + "]"
     from falkordb.helpers import stringify_param_value
 
     return stringify_param_value(value)
+
+
+def _field_literal(value: Any) -> str:
+    """render_value(row_value(value)), with the values most fields hold written at once."""
+    t = type(value)
+    if t is str and "\x00" not in value:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if value is None:
+        return "null"
+    if t is int or t is bool or t is float:
+        return str(value)
+    return render_value(row_value(value))
+
+
+def _indexed_literal(value: Any) -> str:
+    """An indexed text field as node_row holds it (bounded by indexed_text), rendered."""
+    value = row_value(value)
+    return "null" if value is None else render_value(indexed_text(value))
+
+
+_NODE_SPECS: dict[type[Node], list[tuple[str, str, Callable[[Any], str]]]] = {}
+_EDGE_SPECS: dict[RelType, list[tuple[str, str]]] = {}
+
+
+def _node_spec(model: type[Node]) -> list[tuple[str, str, Callable[[Any], str]]]:
+    """(`,key`: prefix, field, how its value is written) per field of a node model, in node_row's order."""
+    spec = _NODE_SPECS.get(model)
+    if spec is None:
+        fields, indexed_texts = node_fields(model)
+        spec = _NODE_SPECS[model] = [(f"`{f}`:", f, _indexed_literal if f in indexed_texts else _field_literal)
+                                     for f in fields]
+    return spec
+
+
+def _edge_spec(rel: RelType) -> list[tuple[str, str]]:
+    spec = _EDGE_SPECS.get(rel)
+    if spec is None:
+        spec = _EDGE_SPECS[rel] = [(f",`{p}`:", p) for p in REL_SPECS[rel].properties]
+    return spec
 
 
 class EmbeddedStore:
     """FalkorDB started by tracegraph itself; one process holds the store folder at a time."""
 
     engine = "falkordb"
-    render_row = staticmethod(render_row)
+    row_renderer = RowRenderer(render_node, render_edge)
     """Write-plan rows as query text: the ingest renders them where it parses (see store/plan.py RenderedRows)."""
 
     def __init__(self, folder: Path) -> None:
@@ -390,7 +426,7 @@ class EmbeddedStore:
             for stmt in plan:
                 rows = stmt.params.get("rows")
                 if type(rows) is RenderedRows and len(stmt.params) == 1:
-                    # The header the client would build from the rows (rendered by render_row in a worker).
+                    # The header the client would build from the rows (rendered by row_renderer in a worker).
                     self.graph.query(f"CYPHER `rows`=[{','.join(rows)}] {stmt.cypher}")
                 else:
                     self.graph.query(stmt.cypher, stmt.params)
