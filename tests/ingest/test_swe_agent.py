@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tracegraph.errors import IngestError
+from tracegraph.ingest import swe_agent
 from tracegraph.ingest.swe_agent import SweAgentParser, parse_swe_agent_traj
 from tracegraph.schema import DeltaOp, Outcome
 
@@ -251,3 +252,25 @@ def test_trajectory_entry_without_action_is_an_error(tmp_path):
     bad.write_text(json.dumps({"trajectory": [{"observation": "x"}], "info": {}}))
     with pytest.raises(IngestError, match=r"trajectory\[0\] has no 'action'"):
         parse_swe_agent_traj(bad)
+
+
+@pytest.mark.parametrize("pattern, words", [(swe_agent._INTERFACE_ERROR, swe_agent._INTERFACE_ERROR_WORDS),
+                                            (swe_agent._READER_FAILURE, swe_agent._READER_FAILURE_WORDS)])
+def test_the_words_checked_before_an_error_search_are_in_every_match(pattern, words):
+    texts = ["Error: x", "Errors", "Usage: edit <start>", "No file open. Use the open command first.",
+             "File foo.py not found", "Directory /x y not found", "/testbed/a is a directory", "x is a directory.",
+             "Your proposed edit has introduced new syntax error(s).", "bash: pytset: command not found",
+             "cat: a: No such file or directory", "ls: /root: Permission denied", "grep: invalid option -- 'y'",
+             "  Error", "all good", "", "not found", "ERROR: no", "a\nError\n"]
+    for text in texts:
+        assert swe_agent._holds(text, words, pattern) == bool(pattern.search(text)), text
+    matches = [m for text in texts for m in pattern.finditer(text)]
+    assert len(matches) >= 4
+    for match in matches:  # what makes the check sound: every match holds one of the words
+        assert any(word in match.group(0) for word in words), match.group(0)
+
+
+def test_prompt_markers_are_looked_for_only_where_their_words_are():
+    observation = "ok\n(Open file: /a.py)\n(Current directory: /testbed)\nbash-$ "
+    assert swe_agent._PROMPT_MARKERS_WORD in observation and swe_agent._PROMPT_MARKERS.search(observation)
+    assert swe_agent._PROMPT_MARKERS.sub("", observation) == "ok"

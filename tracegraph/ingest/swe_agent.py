@@ -40,6 +40,11 @@ _INTERFACE_ERROR = re.compile(
 # What a failing read-only shell command (grep, cat, ls) prints; the quoted source it prints is not a failure.
 _READER_FAILURE = re.compile(r"command not found|No such file or directory|Permission denied|^\S+: invalid option",
                              re.MULTILINE)
+# Text every match of these patterns holds. Their line-start alternatives keep the engine from skipping ahead, so
+# a search tries every position of an observation; a text without any of these cannot match and is not searched.
+_INTERFACE_ERROR_WORDS = ("Error", "Usage: ", "No file open", " not found", " is a directory", "Your proposed edit")
+_READER_FAILURE_WORDS = ("command not found", "No such file or directory", "Permission denied", ": invalid option")
+_PROMPT_MARKERS_WORD = "(Open file: "
 _FILE_HEADER = re.compile(r"^\[File: (.+?) \(\d+ lines total\)\]", re.MULTILINE)
 _PROMPT_MARKERS = re.compile(r"\n*\(Open file: (.*?)\)\n\(Current directory: (.*?)\)\n?(?:bash-\$)?\s*$")
 _FENCED = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
@@ -166,7 +171,7 @@ def _actions_from_history(history: list[dict[str, Any]]) -> list[_Action]:
         _take_turn(act, turn)
         actions.append(act)
         # The prompt markers after an action show the open file and directory the next action starts from.
-        marker = _PROMPT_MARKERS.search(observation)
+        marker = _PROMPT_MARKERS.search(observation) if _PROMPT_MARKERS_WORD in observation else None
         if marker:
             state = {"open_file": marker.group(1), "working_dir": marker.group(2)}
     return actions
@@ -204,16 +209,24 @@ def _add_action(builder: TraceBuilder, act: _Action, role: str | None) -> None:
     open_file = act.state.get("open_file")
     open_file = open_file if open_file and open_file != "n/a" else None
     effects, shell = _effects(tool, words, text, open_file, act.observation)
-    observation = _PROMPT_MARKERS.sub("", act.observation)
+    observation = act.observation
+    if _PROMPT_MARKERS_WORD in observation:
+        observation = _PROMPT_MARKERS.sub("", observation)
     if shell:
         reads_only = all(e.op == DeltaOp.read for e in effects)
-        is_error = bool(_READER_FAILURE.search(observation)) if reads_only else looks_like_error(observation)
+        is_error = _holds(observation, _READER_FAILURE_WORDS, _READER_FAILURE) if reads_only \
+            else looks_like_error(observation)
     else:
-        is_error = tool not in _CONTROL and bool(_INTERFACE_ERROR.search(observation))
+        is_error = tool not in _CONTROL and _holds(observation, _INTERFACE_ERROR_WORDS, _INTERFACE_ERROR)
     arguments = act.arguments or ({"command": text} if shell else {"input": text})
     builder.add_step(tool, arguments, action=act.action, thought=act.thought, observation=observation,
                      is_error=is_error, call_id=act.call_id, role=role, cwd=cwd, effects=effects,
                      command=text if shell else None)
+
+
+def _holds(text: str, words: tuple[str, ...], pattern: re.Pattern) -> bool:
+    """pattern.search(text), searched only when the text holds one of the words every match holds."""
+    return any(word in text for word in words) and pattern.search(text) is not None
 
 
 def _effects(tool: str, words: list[str], text: str, open_file: str | None,
