@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import FIXTURES
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder
 from tracegraph.ingest.terminal_bench import pytest_failures, read_tb_results, read_test_output
@@ -254,3 +255,23 @@ def test_paths_a_test_message_names(text, paths):
     from tracegraph.ingest.harbor_outcome import paths_in
 
     assert paths_in(text) == paths
+
+
+def test_report_patterns_find_what_their_line_start_forms_find():
+    """_BLOCK, _SECTION and _SUMMARY are written literal first for speed; they find what `^...` forms find."""
+    import re
+
+    from tracegraph.ingest import terminal_bench
+
+    reference = {"block": re.compile(r"^={3,} ?(.*?) ?={3,}$", re.MULTILINE),
+                 "section": re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE),
+                 "summary": re.compile(r"^(FAILED|ERROR) (.+)$", re.MULTILINE)}
+    logs = [p.read_text(errors="replace") for p in FIXTURES.rglob("*") if p.name in ("tests.log", "post-test.txt")]
+    logs += [PYTEST_REPORT, "x === a ===\n=== b ===\n== c ==\n ___ d ___\n___ e ___\nxFAILED a\nFAILED b\nERROR c - d\n"
+             "ERRORS x\nFAILED \n=======\n"]
+    assert len(logs) > 10
+    for log in logs:
+        for name, new in (("block", terminal_bench._BLOCK), ("section", terminal_bench._SECTION)):
+            assert [m.span() + m.groups() for m in new.finditer(log)] == \
+                   [m.span() + m.groups() for m in reference[name].finditer(log)]
+        assert terminal_bench._summary_lines(log) == reference["summary"].findall(log)

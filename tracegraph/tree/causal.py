@@ -24,7 +24,6 @@ _CHECKS = {Act.test, Act.run_own, Act.probe}
 
 SIMILARITY_CHARS = 600
 """Characters of each action compared: difflib's ratio is quadratic, and retries differ (or not) near the start."""
-_SPACES = re.compile(r"\s+")
 _NUMBERS = re.compile(r"\d+")
 
 
@@ -34,7 +33,7 @@ def normalized_action(action: str) -> str:
 
     Cached: each step's action is compared with the one before it and the one after it.
     """
-    text = _SPACES.sub(" ", action[:4 * SIMILARITY_CHARS].strip())
+    text = " ".join(action[:4 * SIMILARITY_CHARS].split())  # _SPACES.sub(" ", ...strip()), 3x faster
     return _NUMBERS.sub("0", text)[:SIMILARITY_CHARS]
 
 
