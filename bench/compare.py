@@ -4,8 +4,8 @@ Runs on this machine differ by ~10% from one to the next, more than most single 
 separate sessions cannot tell such changes apart. This bench checks the other version out (`git worktree`, removed
 afterwards), builds one corpus (bench/ingest.py's: the fixtures copied until ≥ --min-steps), then ingests it into a
 fresh embedded store with each version in turn, --rounds times, each in a process of its own that imports that
-version. Printed per ingest and as medians: steps/s, CPU µs per step of the ingest process and of its worker
-processes (the quality process included), and the ratio new / old.
+version (both compiled to bytecode first, as installed). Printed per ingest and as medians: steps/s, CPU µs per
+step of the ingest process and of its worker processes (the quality process included), and the ratio new / old.
 
 Usage: python bench/compare.py [REV (default HEAD~1)] [--min-steps 30000] [--rounds 4]
 """
@@ -58,6 +58,10 @@ def main() -> None:
     try:
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(old), args.rev],
                        check=True)
+        # Both versions as an install runs them: compiled to bytecode. A fresh worktree (or PYTHONDONTWRITEBYTECODE)
+        # would otherwise compile the modules an ingest imports lazily (the parsers) inside its timed part.
+        for root in (old, REPO):
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "tracegraph")], check=True)
         steps_per_copy = _steps_per_copy(args.fixtures)
         copies = max(1, -(-args.min_steps // steps_per_copy))
         make_corpus(args.fixtures, work / "runs", copies)
