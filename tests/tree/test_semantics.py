@@ -68,3 +68,26 @@ def test_a_cut_command_is_read_whole_from_its_tool_call():
     assert step.command.endswith("more chars]") and "answer.txt" not in step.command
     assert [(a.act, a.detail) for a in acts[35]] == [(Act.write, "python inline code writes files")]
     assert step.kind.value == "change"
+
+
+def test_case_blind_checks_answer_as_their_patterns_do():
+    from tracegraph.tree import semantics
+
+    texts = ["bash: -c: line 1: syntax error near unexpected token `)'", "SYNTAX ERROR", "Syntax Error: x",
+             "unexpected EOF while looking for matching", "Unexpected End Of File", "all fine", "",
+             "ſyntax error",  # not ASCII: the long s folds to s, which only the pattern itself knows
+             "ＳＹＮＴＡＸ error é", "foo: Command Not Found", "cat: x: No Such File Or Directory", "no such file"]
+    for words, pattern in ((semantics._UNPARSED_WORDS, semantics._UNPARSED),
+                           (semantics._NOT_RUN_WORDS, semantics._NOT_RUN)):
+        assert any(pattern.search(text) for text in texts) and not all(pattern.search(text) for text in texts)
+        for text in texts:
+            assert semantics._says_any(text, words, pattern) == (pattern.search(text) is not None), text
+
+
+def test_a_command_works_in_the_folder_it_changes_to():
+    from tracegraph.semantics.activity import command_cwd
+
+    assert command_cwd("cd /repo && pytest") == "/repo"
+    assert command_cwd("git -C '/work/app' status") == "/work/app"
+    assert command_cwd("echo git; ls -C /x") is None
+    assert command_cwd("legit -C /x") is None

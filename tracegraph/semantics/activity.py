@@ -13,6 +13,7 @@ _CODE_EXT = r"\.(?:py|js|mjs|cjs|ts|tsx|jsx|go|rb|java|kt|sh|bash|c|cc|cpp|rs|ph
 _TEST_NAME = re.compile(r"(^|/)(?:tests?/.*|test_[^/]*|[^/]*_tests?|[^/]*\.(?:test|spec)|conftest)" + _CODE_EXT)
 _SCRATCH = re.compile(r"^(?:/tmp|/var/tmp|/dev/shm)(?:/|$)|(?:^|/)(?:tests?|test[-_][^/]*|[^/]*[-_]tests?)(?:/|$)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{3,}")
+_GIT_C = re.compile(r"\bgit\s+-C\s+([^\s;&|]+)")
 
 
 class Act(StrEnum):
@@ -85,7 +86,9 @@ def is_scratch_path(path: str) -> bool:
 
 def command_cwd(command: str) -> str | None:
     """The folder a command line works in when it starts with `cd DIR` or runs `git -C DIR`."""
-    m = re.match(r"\s*cd\s+([^\s;&|]+)", command) or re.search(r"\bgit\s+-C\s+([^\s;&|]+)", command)
+    # `\bgit` keeps the engine from skipping ahead: a command without both words is not searched for it.
+    m = re.match(r"\s*cd\s+([^\s;&|]+)", command) or ("git" in command and "-C" in command
+                                                       and _GIT_C.search(command))
     return m.group(1).strip("'\"") if m else None
 
 

@@ -43,12 +43,15 @@ def noop_intent(command: str) -> str | None:
     return stripped
 
 
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+
+
 def _looks_like_path(word: str) -> bool:
     if not word or word.startswith("-") or word.startswith("$(") or "=" in word[:1]:
         return False
     if word in {"/dev/null", "/dev/stdout", "/dev/stderr"} or word.startswith("/dev/") or word.startswith("/proc/"):
         return False
-    return "/" in word or bool(re.search(r"\.[A-Za-z0-9]{1,8}$", word))
+    return "/" in word or _EXTENSION.search(word) is not None
 
 
 def _operands(words: list[str]) -> list[str]:

@@ -18,8 +18,21 @@ from tracegraph.semantics.commands import PATTERN_CHARS, shell_activities
 from tracegraph.semantics.writes import WRITE_OPS
 
 _BACKGROUND_KEYS = ("run_in_background", "is_background", "background")
-_NOT_RUN = re.compile(r"command not found|No such file or directory", re.IGNORECASE)
-_UNPARSED = re.compile(r"syntax error|unexpected EOF|unexpected end of file", re.IGNORECASE)
+_NOT_RUN_WORDS = ("command not found", "no such file or directory")
+_UNPARSED_WORDS = ("syntax error", "unexpected eof", "unexpected end of file")
+_NOT_RUN = re.compile("|".join(_NOT_RUN_WORDS), re.IGNORECASE)
+_UNPARSED = re.compile("|".join(_UNPARSED_WORDS), re.IGNORECASE)
+
+
+def _says_any(text: str, words: tuple[str, ...], pattern: re.Pattern) -> bool:
+    """pattern.search(text) for a case-blind pattern of lower-case `words`. IGNORECASE keeps the engine from skipping
+    ahead, so it tries every position; in ASCII text a case-blind match is a match in the lower-cased text, so text
+    holding none of the words there is not searched (other text always is: case folding has exceptions)."""
+    if text.isascii():
+        lowered = text.lower()
+        if not any(word in lowered for word in words):
+            return False
+    return pattern.search(text) is not None
 
 
 def _delta_activities(deltas: list[StateDelta], ws: Workspace) -> list[Activity]:
@@ -93,7 +106,8 @@ def _merge(acts: list[Activity]) -> list[Activity]:
 
 def shell_rejected(step: Step) -> bool:
     """The shell refused the whole command line (syntax error), so nothing in it ran."""
-    return bool(step.command and step.is_error and _UNPARSED.search((step.observation or "")[:600]))
+    return bool(step.command and step.is_error and _says_any((step.observation or "")[:600], _UNPARSED_WORDS,
+                                                             _UNPARSED))
 
 
 def is_finish_call(step: Step) -> bool:
@@ -127,7 +141,7 @@ def step_activities(step: Step, deltas: list[StateDelta], ws: Workspace, backgro
     unknown = sum(a.act == Act.unknown for a in acts)
     if step.is_error and unknown >= 2 and unknown * 2 >= len(acts):
         return []  # mostly words that are not programs: prose pasted as a command
-    if not ran or (step.is_error and _NOT_RUN.search((step.observation or "")[:600])):
+    if not ran or (step.is_error and _says_any((step.observation or "")[:600], _NOT_RUN_WORDS, _NOT_RUN)):
         # Words a shell could not run (or a `:` line's prose) say nothing about what the agent was doing.
         acts = [a for a in acts if a.act != Act.unknown]
     if not ran:

@@ -10,6 +10,7 @@ No rule reads the agent's thought text.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tracegraph.schema import RunTrace, Stage, StageLabel, Step
@@ -56,6 +57,7 @@ ROLE_SCORE = 2.5
 """Evidence a single-activity role gives each of its steps, above any one tool signal."""
 
 
+@functools.lru_cache(maxsize=256)  # a run has a handful of role names, each asked about at every step
 def role_label(role: str | None) -> StageLabel | None:
     """The activity a role name stands for, from its words (Verification_Expert → verification)."""
     if not role:
