@@ -217,6 +217,16 @@ def test_arguments_json_is_decoded_masked_and_encoded_again():
     assert redact_json(cut) == redact_text(cut)
 
 
+def test_arguments_json_that_orjson_reads_otherwise_is_written_back_as_json_reads_it():
+    # Integers over 64 bits (orjson makes them floats), NaN and lone surrogates (orjson refuses them).
+    for extra in ('"n": 123456789012345678901234567890', '"x": NaN', '"s": "\\ud800"'):
+        args = '{"api_key": "Qw7Er2Ty9Ui4", ' + extra + '}'
+        stored, masked = redact_json(args)
+        assert masked == 1 and stored == json.dumps({**json.loads(args), "api_key": M}, ensure_ascii=False), extra
+        clean = '{"command": "ls", ' + extra + '}'
+        assert redact_json(clean) == (clean, 0)
+
+
 def test_tool_output_is_redacted_before_it_is_cut_and_paths_are_redacted():
     builder = TraceBuilder(framework="test", source="/runs/x", name="x", content_hash="0" * 40)
     body = "\n".join(f"{i:02d}Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3Gh5Ij7Kl9" for i in range(30))

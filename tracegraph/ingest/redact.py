@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick_rs
+import orjson
 
 from tracegraph.schema import Observation, RunTrace, Step
 
@@ -532,6 +533,17 @@ def redact_json(text: str | None) -> tuple[str | None, int]:
     if not text:
         return text, 0
     try:
+        # orjson reads the same strings and structure, so it tells whether anything is masked; what is written back
+        # comes from json's reading (orjson makes floats of integers over 64 bits).
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = _NOT_READ
+    counter = [0]
+    if value is not _NOT_READ:
+        _redact_value(value, None, counter)
+        if not counter[0]:
+            return text, 0
+    try:
         value = json.loads(text)
     except ValueError:
         return redact_text(text)
@@ -540,6 +552,9 @@ def redact_json(text: str | None) -> tuple[str | None, int]:
     if not counter[0]:
         return text, 0
     return json.dumps(new, ensure_ascii=False), counter[0]
+
+
+_NOT_READ = object()
 
 
 def _redact_value(value: Any, key: str | None, counter: list[int]) -> Any:
