@@ -468,7 +468,8 @@ for _rule in RULES:
 # Every hint, lower-cased, in one automaton: one pass over a text finds which groups can match (a substring test
 # per hint costs ~2 ns per character each, and there are ~100 hints).
 _HINTS = sorted({h.lower() for hints, _, _ in _GROUPS for h in hints})
-_HINT_FINDER = ahocorasick_rs.AhoCorasick(_HINTS)
+# A DFA: the same matches, a third less time than the default automaton over the fixtures' texts (~100 short hints).
+_HINT_FINDER = ahocorasick_rs.AhoCorasick(_HINTS, implementation=ahocorasick_rs.Implementation.DFA)
 _GROUPS_OF_HINT: list[list[int]] = [[] for _ in _HINTS]
 """For each hint (by its index in _HINTS), the groups (by index, in order) it lets run."""
 for _number, (_hints, _, _) in enumerate(_GROUPS):
