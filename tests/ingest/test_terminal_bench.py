@@ -275,3 +275,12 @@ def test_report_patterns_find_what_their_line_start_forms_find():
             assert [m.span() + m.groups() for m in new.finditer(log)] == \
                    [m.span() + m.groups() for m in reference[name].finditer(log)]
         assert terminal_bench._summary_lines(log) == reference["summary"].findall(log)
+
+
+def test_control_characters_are_told_as_the_pattern_tells_them():
+    from tracegraph.ingest import terminal_bench
+
+    texts = ["plain", "", "tab\tand\nnewline\r", "bell\x07", "nul\x00", "del\x7f", "esc\x1b", "\x1f", "é ✓ \U0001f600",
+             "\ud800 lone surrogate", "box ─── \x0b"] + [f"a{chr(c)}b" for c in range(0x20)]
+    for text in texts:
+        assert terminal_bench._holds_control(text) == (terminal_bench._CONTROL.search(text) is not None), repr(text)
