@@ -44,3 +44,24 @@ def test_strict_ingest_refuses_the_run_before_writing_it(trials, tmp_path, worke
         names = {r["name"] for r in store.query("MATCH (r:Run) RETURN r.name AS name")}
     assert [(r.name, r.quality_issues) for r in report.refused] == [(VICTIM, [BACKWARDS])]
     assert VICTIM not in names and len(names) == len(report.runs) >= PARALLEL_MIN_UNITS - 1
+
+
+def test_the_last_batch_is_checked_while_it_is_written_not_after(trials):
+    """Rows wait for QUALITY_ROWS steps, except the last batch's: they go to the checking process at once, so its
+    check runs beside that batch's write; finish() then only collects."""
+    from tracegraph.ingest.discover import Limits, discover
+    from tracegraph.load.planned import planner_for
+    from tracegraph.load.prepare import prepare_units
+
+    planned = list(prepare_units(discover([trials]).units, Limits(), [], workers=0, then=planner_for(None, True)))
+    gate = quality_gate.QualityGate(strict=False, in_process=False)
+    try:
+        gate.check(planned[:2])
+        assert gate._rows and not gate._pending  # fewer than QUALITY_ROWS steps: waiting
+        gate.check(planned[2:], last=True)
+        assert not gate._rows and len(gate._pending) == 1 and gate._pending[0][0] is not None
+        gate.finish()
+    finally:
+        gate.close()
+    assert {p.summary.name: p.summary.quality_issues for p in planned if p.summary.quality_issues} == \
+           {VICTIM: [BACKWARDS]}

@@ -160,17 +160,17 @@ def _load(planned: Iterable[PlannedRun], total: Callable[[], int], store: Store,
                 batch, batch_steps = [], 0
         if pending is not None:
             pending.result()
-    _flush(batch, store, report, strict, gate, force)
+    _flush(batch, store, report, strict, gate, force, last=True)
     if gate is not None:
         gate.finish()
 
 
 def _flush(batch: list[PlannedRun], store: Store, report: IngestReport, strict: bool,
-           gate: QualityGate | None, force: bool = False) -> None:
+           gate: QualityGate | None, force: bool = False, last: bool = False) -> None:
     if not batch:
         return
     if gate is not None:
-        gate.check(batch)
+        gate.check(batch, last=last)
     if strict:
         report.refused += [r.summary for r in batch if r.summary.quality_issues]
         batch = [r for r in batch if not r.summary.quality_issues]

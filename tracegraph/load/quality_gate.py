@@ -32,9 +32,10 @@ class QualityGate:
         self._summaries: list[RunSummary] = []
         self._pending: list[tuple[Future | None, list[tuple], list[RunSummary]]] = []
 
-    def check(self, batch: list[PlannedRun]) -> None:
+    def check(self, batch: list[PlannedRun], last: bool = False) -> None:
         """Check a batch about to be written: at once with --strict (the caller then refuses runs with issues),
-        else queued with the batches before it and checked when QUALITY_ROWS steps are waiting."""
+        else queued with the batches before it and checked when QUALITY_ROWS steps are waiting, or at once when
+        it is the `last` (the check then runs while that batch is written, not after)."""
         rows = [row for run in batch for row in run.quality_rows]
         summaries = [run.summary for run in batch]
         if self.strict:
@@ -42,7 +43,7 @@ class QualityGate:
             return
         self._rows += rows
         self._summaries += summaries
-        if len(self._rows) >= QUALITY_ROWS:
+        if len(self._rows) >= QUALITY_ROWS or last:
             self._send()
 
     def finish(self) -> None:
