@@ -284,3 +284,21 @@ def test_control_characters_are_told_as_the_pattern_tells_them():
              "\ud800 lone surrogate", "box ─── \x0b"] + [f"a{chr(c)}b" for c in range(0x20)]
     for text in texts:
         assert terminal_bench._holds_control(text) == (terminal_bench._CONTROL.search(text) is not None), repr(text)
+
+
+def test_a_log_shows_step_headers_as_its_whole_decoded_text_shows_them(tmp_path):
+    """has_mini_swe_agent_steps decodes only the lines holding "(step " of a log; the answer is the whole text's."""
+    from tracegraph.ingest import terminal_bench
+
+    header = "mini-swe-agent (step 3, $0.12):"
+    logs = [p.read_bytes() for p in FIXTURES.rglob("agent.log")]
+    logs += [f"x\n{header}\n".encode(), f"\x1b[1m{header}\x1b[0m\n".encode(), f"(step 1)\nmini-swe-agent\n".encode(),
+             f"\x1b]0;title\x07\n{header}\n".encode(), f"\xe2\x80\n{header}\xff\n".encode("latin-1"),
+             f"mini-swe-agent (st\x1b[0mep 2, $0.1):\n(step \n".encode()]
+    answers = []
+    for number, raw in enumerate(logs):
+        log = tmp_path / f"{number}.log"
+        log.write_bytes(raw)
+        answers.append(terminal_bench._shows_step_headers(log, True, 0, len(raw)))
+        assert answers[-1] == terminal_bench._shows_step_header(raw.decode("utf-8", "replace")), raw[:80]
+    assert True in answers and False in answers

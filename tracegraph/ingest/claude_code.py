@@ -18,6 +18,7 @@ import orjson
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
+from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.terminal_bench import as_text, event_fields, event_lines, read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
 from tracegraph.schema import RunTrace
@@ -368,8 +369,12 @@ def _starts_as_stream(path: Path) -> bool:
     with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.strip():
+                # A first line without the key's name (plain or \u-escaped) cannot have it: JSON Lines of other
+                # formats (an OpenHands output.jsonl line is a whole run) are not decoded to find that out.
+                if "session_id" not in line and "\\u" not in line:
+                    return False
                 try:
-                    first = json.loads(line)
+                    first = loads(line)
                 except json.JSONDecodeError:
                     return False
                 return isinstance(first, dict) and first.get("type") in _MESSAGE_TYPES and "session_id" in first

@@ -12,7 +12,7 @@ import json
 import re
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, AnyStr, NamedTuple
 
 import orjson
 
@@ -411,6 +411,11 @@ def _shows_step_headers(source: Path, is_log: bool, mtime_ns: int, size: int) ->
     if b"mini-swe-agent" not in raw or b"(step " not in raw:
         return False  # cheap refusal before decoding megabytes of terminal output
     if is_log:
+        # _shows_step_header's first try, on the bytes: only the lines holding "(step " are decoded (a line decodes
+        # as it does in the whole text, and ESC ] is the same two bytes in both).
+        if b"\x1b]" not in raw and MINI_SWE_AGENT_STEP_HEADER.search(
+                terminal_text(_lines_holding(raw, b"(step ").decode("utf-8", "replace"))):
+            return True
         return _shows_step_header(raw.decode("utf-8", "replace"))
     cast = read_cast(source)
     return _shows_step_header("".join(e.data for e in cast.events if e.kind == "o"))
@@ -426,13 +431,14 @@ def _shows_step_header(output: str) -> bool:
     return bool(MINI_SWE_AGENT_STEP_HEADER.search(terminal_text(output)))
 
 
-def _lines_holding(text: str, needle: str) -> str:
-    """The lines of `text` that contain `needle`, joined by newlines."""
-    lines: list[str] = []
+def _lines_holding(text: AnyStr, needle: AnyStr) -> AnyStr:
+    """The lines of `text` (str or bytes) that contain `needle`, joined by newlines."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    lines = []
     at = text.find(needle)
     while at >= 0:
-        end = text.find("\n", at)
+        end = text.find(newline, at)
         end = len(text) if end < 0 else end
-        lines.append(text[text.rfind("\n", 0, at) + 1:end])
+        lines.append(text[text.rfind(newline, 0, at) + 1:end])
         at = text.find(needle, end)
-    return "\n".join(lines)
+    return newline.join(lines)
