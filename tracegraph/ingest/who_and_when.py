@@ -23,6 +23,7 @@ from typing import Any
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
 from tracegraph.ingest.harbor_outcome import read_json
+from tracegraph.ingest.jsontext import loads
 from tracegraph.semantics.shell import CommandEffect, command_effects
 from tracegraph.schema import DeltaOp, Outcome, RunTrace
 
@@ -55,7 +56,7 @@ class WhoAndWhenParser:
             if not fh.read(64).lstrip().startswith(b"{"):
                 return False
         try:
-            return is_who_and_when(json.loads(path.read_text(encoding="utf-8", errors="replace")))
+            return is_who_and_when(loads(path.read_text(encoding="utf-8", errors="replace")))
         except json.JSONDecodeError:
             return False
 
