@@ -220,3 +220,25 @@ print(altair.Chart.__name__, "scipy.stats._stats_py" in sys.modules)
         "0.693147 True",
         "Chart True",
     ]
+
+
+def test_building_the_suite_leaves_the_collector_as_it_found_it():
+    """The great-expectations import runs with the collector off; it is on again afterwards (and stays off for a
+    caller who had turned it off)."""
+    import subprocess
+    import sys
+
+    script = """
+import gc
+import sys
+from tracegraph.ingest import quality
+if sys.argv[1] == "off":
+    gc.disable()
+quality._suite()
+print(gc.isenabled(), "great_expectations" in sys.modules)
+"""
+    for state, expected in (("on", "True True"), ("off", "False True")):
+        done = subprocess.run([sys.executable, "-c", script, state], capture_output=True, text=True, timeout=120,
+                              cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split("\n")[0] == expected
