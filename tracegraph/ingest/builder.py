@@ -40,11 +40,14 @@ def looks_like_error(text: str) -> bool:
 def hash_files(paths: list[Path]) -> str:
     """Content hash of a run's artifact files: the basis of its deterministic id."""
     h = hashlib.sha1()
+    # Read into one buffer: a new bytes object per chunk cost a quarter of the hashing.
+    buffer = bytearray(1 << 18)
+    view = memoryview(buffer)
     for p in sorted(paths):
         h.update(p.name.encode())
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        with open(p, "rb", buffering=0) as fh:
+            while size := fh.readinto(buffer):
+                h.update(view[:size])
     return h.hexdigest()
 
 
