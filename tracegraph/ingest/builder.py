@@ -37,6 +37,10 @@ def looks_like_error(text: str) -> bool:
     return bool(_ERROR_PATTERNS.search(text[:20000]))
 
 
+_ARGUMENTS_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+"""json.dumps(value, ensure_ascii=False, default=str) without a new encoder made per call (two per step)."""
+
+
 def hash_files(paths: list[Path]) -> str:
     """Content hash of a run's artifact files: the basis of its deterministic id."""
     h = hashlib.sha1()
@@ -140,7 +144,7 @@ class TraceBuilder:
         self.calls.append(ToolCall(
             id=f"{sid}/call", run_id=self.run_id, k=k, name=tool, call_id=call_id,
             arguments_json=self._clip(f"{sid}/call", "arguments_json",
-                                      json.dumps(args, ensure_ascii=False, default=str), ARGUMENTS_LIMIT)))
+                                      _ARGUMENTS_JSON.encode(args), ARGUMENTS_LIMIT)))
         self.observations.append(Observation(
             id=f"{sid}/obs", run_id=self.run_id, k=k, content=clip_text(observation, self.observation_limit) or "",
             size=len(observation), truncated=len(observation) > self.observation_limit, is_error=bool(is_error)))
@@ -201,8 +205,8 @@ def _action_text(args: dict[str, Any]) -> str:
         return ""
     if len(args) == 1:
         value = next(iter(args.values()))
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return json.dumps(args, ensure_ascii=False, default=str)
+        return value if isinstance(value, str) else _ARGUMENTS_JSON.encode(value)
+    return _ARGUMENTS_JSON.encode(args)
 
 
 _EXIT = re.compile(r"(?:exit code|Exit code|exit status|exited with code|returncode)[:= ]+(-?\d+)")
