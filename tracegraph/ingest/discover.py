@@ -422,20 +422,21 @@ def check_sizes(unit: Path, limits: Limits) -> None:
     before any parser reads it (a parser would block on a FIFO, or read a run with its log missing as empty)."""
     import stat
 
-    files = [unit] if unit.is_file() else []
+    # Paths as text until one is refused: a Path object and its stat() per file were most of this check's cost.
+    files = [os.fspath(unit)] if unit.is_file() else []
     for folder, dirs, names in ([] if files else os.walk(unit)):
-        files += [Path(folder) / f for f in names]
+        files += [os.path.join(folder, f) for f in names]
         for d in dirs:
             if d.endswith(FILE_SUFFIXES):
                 raise IngestError(Path(folder) / d, "is a folder where the run's file should be")
     for f in files:
         try:
-            info = f.stat()
+            info = os.stat(f)
             size = info.st_size
         except OSError:
             continue
         if not stat.S_ISREG(info.st_mode):
-            raise IngestError(f, "is not a regular file (a FIFO, socket or device); the run is not read")
+            raise IngestError(Path(f), "is not a regular file (a FIFO, socket or device); the run is not read")
         if size > limits.max_file_bytes:
-            raise IngestError(f, f"file is {size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} MB "
-                                 "limit (raise it with --max-file-mb)")
+            raise IngestError(Path(f), f"file is {size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} "
+                                       "MB limit (raise it with --max-file-mb)")
