@@ -18,6 +18,7 @@ import orjson
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder, hash_files
+from tracegraph.ingest.filescan import file_holds
 from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.terminal_bench import as_text, event_fields, event_lines, read_tb_results
 from tracegraph.ingest.timeparse import iso_to_ms
@@ -27,6 +28,8 @@ from tracegraph.schema import RunTrace
 _CAST_MARKER = b'{\\"type\\":\\"assistant\\"'
 _STREAM_MARKER = b'{"type":"assistant"'
 _OBJECT_START = '{"type":"'
+_DETECT_BYTES = 256 << 20
+"""How far into a file detection looks for Claude Code's messages."""
 _MESSAGE_TYPES = {"system", "assistant", "user", "result"}
 _DECODER = json.JSONDecoder()
 
@@ -39,11 +42,11 @@ class ClaudeCodeParser:
     def detect(self, path: Path) -> bool:
         if path.is_dir():
             cast = path / "sessions" / "agent.cast"
-            return cast.is_file() and _file_contains(cast, _CAST_MARKER)
+            return cast.is_file() and file_holds(cast, (_CAST_MARKER,), _DETECT_BYTES)
         if path.is_file() and path.suffix == ".cast":
-            return _file_contains(path, _CAST_MARKER)
+            return file_holds(path, (_CAST_MARKER,), _DETECT_BYTES)
         if path.is_file() and path.suffix in (".jsonl", ".txt"):
-            return _starts_as_stream(path) and _file_contains(path, _STREAM_MARKER)
+            return _starts_as_stream(path) and file_holds(path, (_STREAM_MARKER,), _DETECT_BYTES)
         return False
 
     def parse(self, path: Path) -> Iterator[RunTrace]:
@@ -350,20 +353,6 @@ def _token_totals(result: dict) -> dict[str, int | None]:
 
 
 # --- cheap content checks for detect() ---------------------------------------------------------------------------
-
-def _file_contains(path: Path, needle: bytes, limit: int = 256 << 20) -> bool:
-    """True when `needle` occurs in the first `limit` bytes, read in chunks so big recordings stay cheap."""
-    tail, read = b"", 0
-    with open(path, "rb") as fh:
-        while read < limit:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                return False
-            if needle in tail + chunk:
-                return True
-            tail, read = chunk[-len(needle):], read + len(chunk)
-    return False
-
 
 def _starts_as_stream(path: Path) -> bool:
     with open(path, encoding="utf-8", errors="replace") as fh:

@@ -18,6 +18,7 @@ import orjson
 
 from tracegraph.errors import IngestError
 from tracegraph.ingest.builder import TraceBuilder
+from tracegraph.ingest.filescan import file_holds
 from tracegraph.ingest.harbor_outcome import paths_in, read_json
 from tracegraph.ingest.jsontext import loads
 from tracegraph.ingest.timeparse import iso_to_ms
@@ -231,9 +232,8 @@ def unwrap_pane(text: str, width: int | None) -> str:
 
 def cast_has_claude_stream_json(cast: Path) -> bool:
     """True when a recording carries Claude Code stream-json (the claude-code parser reads those)."""
-    data = cast.read_bytes()
     # Inside the cast the JSON lines are themselves JSON-escaped strings.
-    return b'\\"type\\":\\"assistant\\"' in data or b'"type":"assistant"' in data
+    return file_holds(cast, (b'\\"type\\":\\"assistant\\"', b'"type":"assistant"'))
 
 
 # Where a trial's test output may be, best first; the first that holds text is read. sessions/tests.log is the raw
