@@ -302,3 +302,42 @@ def test_a_log_shows_step_headers_as_its_whole_decoded_text_shows_them(tmp_path)
         answers.append(terminal_bench._shows_step_headers(log, True, 0, len(raw)))
         assert answers[-1] == terminal_bench._shows_step_header(raw.decode("utf-8", "replace")), raw[:80]
     assert True in answers and False in answers
+
+
+def test_events_holding_a_word_are_read_alike_with_and_without_splitting_the_recording(tmp_path):
+    """read_cast(holding=...) of a plain v2 recording cuts out the lines around each place the word occurs; what it
+    gives is what the line-by-line reading gives, on every fixture recording and on recordings that are not plain."""
+    from tracegraph.ingest import terminal_bench
+    from tracegraph.ingest.terminal_bench import read_cast
+
+    def usual(path, holding):  # the reading without the cut-out path
+        lines = terminal_bench.recording_lines(path)
+        header = json.loads(terminal_bench.as_text(lines[0]))
+        start = header.get("timestamp")
+        intervals = header["version"] == 3
+        return terminal_bench.Cast(float(start) if isinstance(start, (int, float)) else None,
+                                   terminal_bench._cast_events(path, lines, intervals, None if intervals else holding))
+
+    casts = sorted(FIXTURES.rglob("*.cast"))
+    header = '{"version": 2, "width": 80, "height": 24, "timestamp": 1700000000, "title": "step by step"}\n'
+    made = {"crlf": header.replace("\n", "\r\n") + '[0.5, "o", "mini-swe-agent (step 1, $0.1):"]\r\n',
+            "v3": '{"version": 3, "term": {"cols": 80, "rows": 24}}\n[0.5, "o", "step 1"]\n[0.5, "o", "step 2"]\n',
+            "header": header + '[0.5, "o", "no word"]\n[1.0, "o", "a step"]\n[1.5, "o", "step"]\n\n',
+            "break": header + '[0.5, "o", "step\u2028"]\n[1.0, "o", "a step"]\n'}
+    for name, text in made.items():
+        path = tmp_path / f"{name}.cast"
+        path.write_text(text, encoding="utf-8")
+        casts.append(path)
+    assert len(casts) > 20
+    def outcome(read, path, holding):  # the events, or the error's message
+        try:
+            return read(path, holding)
+        except IngestError as exc:
+            return str(exc)
+
+    for path in casts:
+        for holding in ("step", "mini-swe-agent (step ", "\\u001b"):
+            assert outcome(lambda p, h: read_cast(p, holding=h), path, holding) == outcome(usual, path, holding), \
+                (path.name, holding)
+    assert "line 2: not an asciinema event" in outcome(usual, tmp_path / "break.cast", "step")
+    assert [e.data for e in read_cast(tmp_path / "header.cast", holding="step").events] == ["a step", "step"]

@@ -99,6 +99,10 @@ def read_cast(path: Path, holding: str | None = None) -> Cast:
     its own time, so the rest need not be decoded; a bad line among them is still an error, the others are not
     looked at). A v3 recording stores intervals, so its times need every event: `holding` is ignored for it.
     """
+    if holding is not None:
+        fast = _v2_events_holding(path.read_bytes(), holding.encode())
+        if fast is not None:
+            return fast
     lines = recording_lines(path)
     try:
         header = json.loads(as_text(lines[0])) if lines else None
@@ -110,6 +114,37 @@ def read_cast(path: Path, holding: str | None = None) -> Cast:
     intervals = header["version"] == 3
     return Cast(float(start) if isinstance(start, (int, float)) else None,
                 _cast_events(path, lines, intervals, None if intervals else holding))
+
+
+def _v2_events_holding(data: bytes, needle: bytes) -> Cast | None:
+    """read_cast(holding=...) of a plain v2 recording without splitting it into lines: the lines after the header
+    that hold `needle` are cut out around each place it occurs. None when the recording is not that plain (a v3
+    header, a \r or a line break only str.splitlines() knows, a line orjson does not read as an event): the caller
+    then reads it the usual way, with its errors."""
+    if b"\r" in data or any(mark[-1:] in data and mark in data for mark in _TEXT_ONLY_BREAKS):
+        return None
+    first_end = data.find(b"\n")
+    first_end = len(data) if first_end < 0 else first_end
+    try:
+        header = json.loads(data[:first_end].decode("utf-8", "replace"))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(header, dict) or header.get("version") != 2:
+        return None
+    lines = []
+    at = data.find(needle, first_end)
+    while at >= 0:
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        lines.append(data[data.rfind(b"\n", 0, at) + 1:end])
+        at = data.find(needle, end)
+    try:
+        events = [_event((float(t), kind if type(kind) is str else str(kind), text if type(text) is str else str(text)))
+                  for t, kind, text in map(orjson.loads, lines)]
+    except (ValueError, TypeError):
+        return None
+    start = header.get("timestamp")
+    return Cast(float(start) if isinstance(start, (int, float)) else None, events)
 
 
 # Line breaks that str.splitlines() knows and bytes.splitlines() does not, as UTF-8.
