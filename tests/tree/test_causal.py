@@ -87,7 +87,8 @@ def test_actions_fold_whitespace_as_the_regex_did():
     from tracegraph.tree.causal import SIMILARITY_CHARS, normalized_action
 
     every_space = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-    actions = [f" a{every_space}b\t\tc 12  3\n", every_space, "", "x" * 3000 + " 1 2", "pytest  -x\u00a0tests/ 0x1F\u3000"]
+    actions = [f" a{every_space}b\t\tc 12  3\n", every_space, "", "x" * 3000 + " 1 2",
+               "pytest  -x\u00a0tests/ 0x1F\u3000"]
     for action in actions:
         text = re.sub(r"\s+", " ", action[:4 * SIMILARITY_CHARS].strip())
         assert normalized_action(action) == re.sub(r"\d+", "0", text)[:SIMILARITY_CHARS]

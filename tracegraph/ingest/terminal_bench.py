@@ -344,7 +344,8 @@ def read_test_output(trial: Path) -> str:
 # occurrences of it instead of trying every position of a long test log (9x faster on the fixtures' logs).
 _BLOCK = re.compile(r"===(?<=^===)=* ?(.*?) ?={3,}$", re.MULTILINE)
 _SECTION = re.compile(r"___(?<=^___)_* (.+?) _{3,}$", re.MULTILINE)
-_SUMMARY = (re.compile(r"(FAILED)(?<=^FAILED) (.+)$", re.MULTILINE), re.compile(r"(ERROR)(?<=^ERROR) (.+)$", re.MULTILINE))
+_SUMMARY = (re.compile(r"(FAILED)(?<=^FAILED) (.+)$", re.MULTILINE),
+            re.compile(r"(ERROR)(?<=^ERROR) (.+)$", re.MULTILINE))
 """`^(FAILED|ERROR) (.+)$` as two patterns (an alternation's first characters defeat the jump); a line starts with
 one word or the other, so their matches never overlap and, in order of place, are that pattern's."""
 _LOCATION = re.compile(r"^\S+\.py:\d+:(?: |$)")
