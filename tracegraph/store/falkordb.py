@@ -11,8 +11,8 @@ import subprocess
 import tempfile
 import time
 import weakref
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import QueryError, StoreError, StoreLockedError, StoreRestartedError
@@ -183,7 +183,7 @@ _EDGE_SPECS: dict[RelType, list[tuple[str, str]]] = {}
 
 
 def _node_spec(model: type[Node]) -> list[tuple[str, str, Callable[[Any], str]]]:
-    """(`,key`: prefix, field, how its value is written) per field of a node model, in node_row's order."""
+    """(`key`: prefix, field, how its value is written) per field of a node model, in node_row's order."""
     spec = _NODE_SPECS.get(model)
     if spec is None:
         fields, indexed_texts = node_fields(model)
