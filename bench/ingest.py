@@ -9,7 +9,8 @@ step (all cores together; absolute figures move with the machine's load, the rat
 - tracegraph end to end (discover → parse → redact → tree → quality gate → write) per process: worker processes,
   the main process (writer thread included), the FalkorDB server; then steps/s, and the rate in the first 5 s next
   to the rest (a start-up stall shows as a low first figure);
-- the ratios tracegraph / floor.
+- the ratios tracegraph / floor. With --repeat N, the floor and an ingest are measured N times in turn (the machine's
+  speed drifts), and the medians and each repetition's ratio are printed.
 Then where one copy's time goes, stage by stage and per parser (in-process, one stage at a time).
 
 With --neo4j the same corpus also goes into a Neo4j server (the bundled one that scripts/neo4j.sh starts, or the URI
@@ -61,8 +62,8 @@ def main() -> None:
     parser.add_argument("--fixtures", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "fixtures")
     parser.add_argument("--workers", type=int, default=None, help="ingest worker processes (default: one per core)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="embedded ingests of the corpus; the ratios use each figure's median (this machine's "
-                             "runs differ by ~10%%: compare code with several)")
+                        help="repetitions of the floor and an embedded ingest of the corpus; the ratios use each "
+                             "figure's median (this machine's runs differ by ~10%%: compare code with several)")
     parser.add_argument("--neo4j", nargs="?", const="bundled", metavar="URI",
                         help="also bench a Neo4j server: the bundled one (no URI) or this one (wiped first)")
     args = parser.parse_args()
@@ -82,14 +83,21 @@ def main() -> None:
         make_corpus(args.fixtures, work / "runs", copies)
         print(f"corpus: {copies} copies of {len(traces)} fixture runs ({steps_per_copy} steps each), "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-        read_floor = floor_read_decode(units, steps_per_copy)
-        write_floor = floor_write(work, traces, copies)
-        measured = {}
+        # Each repetition measures the floor right before its ingest: this machine's speed drifts by up to ~20% within
+        # an hour, and a ratio of figures taken minutes apart carries the drift.
+        rounds = [(floor_read_decode(units, steps_per_copy), floor_write(work, traces, copies),
+                   end_to_end(work, None, args.workers, traces)) for _ in range(args.repeat)]
+        read_floor = statistics.median(read for read, _, _ in rounds)
+        write_floor = {key: statistics.median(write[key] for _, write, _ in rounds) for key in rounds[0][1]}
+        measured = {"embedded FalkorDB": {key: statistics.median(tg[key] for _, _, tg in rounds)
+                                          for key in rounds[0][2]}}
         for name, uri in targets.items():
-            runs = [end_to_end(work, uri, args.workers, traces) for _ in range(args.repeat if uri is None else 1)]
-            measured[name] = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+            if uri is not None:
+                measured[name] = end_to_end(work, uri, args.workers, traces)
         if args.repeat > 1:
-            print(f"\n(median of {args.repeat} embedded ingests below)")
+            ratios = ", ".join(f"{cpu_ratio(*r):.2f}x" for r in rounds)
+            print(f"\n(medians of {args.repeat} repetitions below, each a floor and an embedded ingest; end-to-end "
+                  f"CPU / floor per repetition: {ratios})")
         print_ratios(read_floor, write_floor, measured["embedded FalkorDB"])
         quality_cost(traces, copies)
         for name, figures in measured.items():
@@ -217,6 +225,7 @@ def floor_write(work: Path, traces, copies: int) -> dict[str, float]:
         server_s = server.seconds() - server_before
     finally:
         store.close()
+        shutil.rmtree(work / "floor-store", ignore_errors=True)  # the next repetition writes into a fresh one
     steps = steps_per_copy * copies
     return {"client": client_s / steps * 1e6, "server": server_s / steps * 1e6}
 
@@ -296,6 +305,11 @@ def end_to_end(work: Path, uri: str | None, workers: int | None, traces) -> dict
         "first_5s": early / START_WINDOW_S if elapsed > 2 * START_WINDOW_S else float("nan"),
         "after_5s": (sum(s for _, s in consumed) - early) / late_s,
     }
+
+
+def cpu_ratio(read_floor: float, write_floor: dict[str, float], tg: dict[str, float]) -> float:
+    """tracegraph's CPU per step over the floor's."""
+    return (tg["workers"] + tg["main"] + tg["server"]) / (read_floor + write_floor["client"] + write_floor["server"])
 
 
 def print_ratios(read_floor: float, write_floor: dict[str, float], tg: dict[str, float]) -> None:
