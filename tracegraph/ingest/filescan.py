@@ -16,7 +16,7 @@ def file_holds(path: Path, needles: tuple[bytes, ...], limit: int | None = None)
     """
     overlap = max(map(len, needles)) - 1
     buffer = bytearray(CHUNK_BYTES)
-    tail = b""
+    tail = bytearray()
     read = 0
     with open(path, "rb", buffering=0) as fh:
         while limit is None or read < limit:
@@ -25,10 +25,9 @@ def file_holds(path: Path, needles: tuple[bytes, ...], limit: int | None = None)
                 return False
             if any(buffer.find(needle, 0, size) >= 0 for needle in needles):
                 return True
-            if tail:
-                seam = tail + bytes(buffer[:min(overlap, size)])
-                if any(needle in seam for needle in needles):
-                    return True
-            tail = bytes(buffer[max(0, size - overlap):size])
+            seam = tail + buffer[:min(overlap, size)]
+            if tail and any(needle in seam for needle in needles):
+                return True
+            tail = buffer[max(0, size - overlap):size]
             read += size
     return False

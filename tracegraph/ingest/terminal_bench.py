@@ -104,16 +104,23 @@ def read_cast(path: Path, holding: str | None = None) -> Cast:
         if fast is not None:
             return fast
     lines = recording_lines(path)
-    try:
-        header = json.loads(as_text(lines[0])) if lines else None
-    except json.JSONDecodeError:
-        header = None
+    header = _header(lines[0]) if lines else None
     if not isinstance(header, dict) or header.get("version") not in (2, 3):
         raise IngestError(path, "not an asciinema v2/v3 recording (first line is no header with a version)")
-    start = header.get("timestamp")
     intervals = header["version"] == 3
-    return Cast(float(start) if isinstance(start, (int, float)) else None,
-                _cast_events(path, lines, intervals, None if intervals else holding))
+    return Cast(_start_time(header), _cast_events(path, lines, intervals, None if intervals else holding))
+
+
+def _header(line: bytes | str) -> Any:
+    try:
+        return json.loads(as_text(line))
+    except json.JSONDecodeError:
+        return None
+
+
+def _start_time(header: dict) -> float | None:
+    start = header.get("timestamp")
+    return float(start) if isinstance(start, (int, float)) else None
 
 
 def _v2_events_holding(data: bytes, needle: bytes) -> Cast | None:
@@ -125,26 +132,13 @@ def _v2_events_holding(data: bytes, needle: bytes) -> Cast | None:
         return None
     first_end = data.find(b"\n")
     first_end = len(data) if first_end < 0 else first_end
-    try:
-        header = json.loads(data[:first_end].decode("utf-8", "replace"))
-    except json.JSONDecodeError:
-        return None
+    header = _header(data[:first_end])
     if not isinstance(header, dict) or header.get("version") != 2:
         return None
-    lines = []
-    at = data.find(needle, first_end)
-    while at >= 0:
-        end = data.find(b"\n", at)
-        end = len(data) if end < 0 else end
-        lines.append(data[data.rfind(b"\n", 0, at) + 1:end])
-        at = data.find(needle, end)
     try:
-        events = [_event((float(t), kind if type(kind) is str else str(kind), text if type(text) is str else str(text)))
-                  for t, kind, text in map(orjson.loads, lines)]
-    except (ValueError, TypeError):
+        return Cast(_start_time(header), _events(_lines_holding(data, needle, first_end)))
+    except (ValueError, TypeError):  # orjson's decode error is a ValueError
         return None
-    start = header.get("timestamp")
-    return Cast(float(start) if isinstance(start, (int, float)) else None, events)
 
 
 # Line breaks that str.splitlines() knows and bytes.splitlines() does not, as UTF-8.
@@ -194,6 +188,12 @@ def event_lines(lines: list[bytes] | list[str]) -> list[bytes] | list[str]:
     return lines[1:end]
 
 
+def _events(lines: list[bytes] | list[str]) -> list[CastEvent]:
+    """The events of lines that orjson reads as [time, code, data] (v2 times); ValueError or TypeError at any other."""
+    return [_event((float(t), kind if type(kind) is str else str(kind), data if type(data) is str else str(data)))
+            for t, kind, data in map(orjson.loads, lines)]
+
+
 def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool,
                  holding: str | None = None) -> list[CastEvent]:
     # The hot loop of every cast reader. Almost every recording is lines orjson reads as [time, code, data]: those
@@ -203,8 +203,7 @@ def _cast_events(path: Path, lines: list[bytes] | list[str], intervals: bool,
     if needle is not None:
         body = [line for line in body if needle in line]
     try:
-        events = [_event((float(t), kind if type(kind) is str else str(kind), data if type(data) is str else str(data)))
-                  for t, kind, data in map(orjson.loads, body)]
+        events = _events(body)
     except (ValueError, TypeError):  # orjson's decode error is a ValueError
         pass
     else:
@@ -447,12 +446,13 @@ def _shows_step_headers(source: Path, is_log: bool, mtime_ns: int, size: int) ->
     if b"mini-swe-agent" not in raw or b"(step " not in raw:
         return False  # cheap refusal before decoding megabytes of terminal output
     if is_log:
-        # _shows_step_header's first try, on the bytes: only the lines holding "(step " are decoded (a line decodes
-        # as it does in the whole text, and ESC ] is the same two bytes in both).
-        if b"\x1b]" not in raw and MINI_SWE_AGENT_STEP_HEADER.search(
-                terminal_text(_lines_holding(raw, b"(step ").decode("utf-8", "replace"))):
-            return True
-        return _shows_step_header(raw.decode("utf-8", "replace"))
+        # _shows_step_header on the bytes: only the lines holding "(step " are decoded for its first try (a line
+        # decodes as it does in the whole text, and ESC ] is the same two bytes in both).
+        if b"\x1b]" not in raw:
+            held = b"\n".join(_lines_holding(raw, b"(step ")).decode("utf-8", "replace")
+            if _renders_step_header(held):
+                return True
+        return _renders_step_header(raw.decode("utf-8", "replace"))
     cast = read_cast(source)
     return _shows_step_header("".join(e.data for e in cast.events if e.kind == "o"))
 
@@ -462,19 +462,23 @@ def _shows_step_header(output: str) -> bool:
     # Only an OSC string (ESC ]) can run past a newline; without one every line renders on its own, so a header
     # among the rendered lines holding "(step " is a header of the whole text. Those few lines are tried first;
     # the whole text is rendered only when they hold none (headers split by escape codes, or no header at all).
-    if "\x1b]" not in output and MINI_SWE_AGENT_STEP_HEADER.search(terminal_text(_lines_holding(output, "(step "))):
+    if "\x1b]" not in output and _renders_step_header("\n".join(_lines_holding(output, "(step "))):
         return True
+    return _renders_step_header(output)
+
+
+def _renders_step_header(output: str) -> bool:
     return bool(MINI_SWE_AGENT_STEP_HEADER.search(terminal_text(output)))
 
 
-def _lines_holding(text: AnyStr, needle: AnyStr) -> AnyStr:
-    """The lines of `text` (str or bytes) that contain `needle`, joined by newlines."""
+def _lines_holding(text: AnyStr, needle: AnyStr, start: int = 0) -> list[AnyStr]:
+    """The lines of `text` (str or bytes, cut at \\n) that contain `needle` at or after `start`, each once."""
     newline = "\n" if isinstance(text, str) else b"\n"
     lines = []
-    at = text.find(needle)
+    at = text.find(needle, start)
     while at >= 0:
         end = text.find(newline, at)
         end = len(text) if end < 0 else end
         lines.append(text[text.rfind(newline, 0, at) + 1:end])
         at = text.find(needle, end)
-    return newline.join(lines)
+    return lines
